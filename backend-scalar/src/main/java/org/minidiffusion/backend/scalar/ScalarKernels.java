@@ -1,0 +1,354 @@
+package org.minidiffusion.backend.scalar;
+
+import java.util.Arrays;
+
+import org.minidiffusion.core.spi.BinaryOp;
+import org.minidiffusion.core.spi.Conv2dGeometry;
+import org.minidiffusion.core.spi.Kernels;
+import org.minidiffusion.core.spi.ReduceOp;
+import org.minidiffusion.core.spi.UnaryOp;
+
+/**
+ * The reference kernels: single-threaded plain loops that follow the definitions in {@link Kernels}.
+ *
+ * <p>Sums are accumulated in {@code float}, in ascending index order. Nothing here is tuned; the
+ * point is that each method can be checked against the math by reading it.
+ */
+final class ScalarKernels implements Kernels {
+
+    @Override
+    public void map(UnaryOp op, float p, float q, float[] x, float[] out, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = op.apply(x[i], p, q);
+        }
+    }
+
+    @Override
+    public void mapBackward(UnaryOp op, float p, float q, float[] x, float[] y, float[] gradY,
+                            float[] gradX, int n) {
+        // dL/dx = dL/dy * f'(x)
+        for (int i = 0; i < n; i++) {
+            gradX[i] = gradY[i] * op.derivative(x[i], y[i], p, q);
+        }
+    }
+
+    @Override
+    public void binary(BinaryOp op, int[] shape, float[] a, int aOffset, int[] aStrides,
+                       float[] b, int bOffset, int[] bStrides, float[] out) {
+        if (isEmpty(shape)) {
+            return;
+        }
+        int[] idx = new int[shape.length];
+        int i = 0;
+        do {
+            out[i++] = op.apply(a[offset(aOffset, aStrides, idx)], b[offset(bOffset, bStrides, idx)]);
+        } while (next(idx, shape));
+    }
+
+    @Override
+    public void copy(int[] shape, float[] src, int srcOffset, int[] srcStrides,
+                     float[] dst, int dstOffset, int[] dstStrides) {
+        if (isEmpty(shape)) {
+            return;
+        }
+        int[] idx = new int[shape.length];
+        do {
+            dst[offset(dstOffset, dstStrides, idx)] = src[offset(srcOffset, srcStrides, idx)];
+        } while (next(idx, shape));
+    }
+
+    @Override
+    public void reduce(ReduceOp op, float[] x, int outer, int length, int inner, float[] out) {
+        // x: (outer, length, inner) -> out: (outer, inner)
+        for (int o = 0; o < outer; o++) {
+            for (int j = 0; j < inner; j++) {
+                int base = o * length * inner + j;
+                float acc;
+                switch (op) {
+                    case SUM:
+                        acc = 0f;
+                        for (int l = 0; l < length; l++) {
+                            acc += x[base + l * inner];
+                        }
+                        break;
+                    case MAX:
+                        acc = x[base];
+                        for (int l = 1; l < length; l++) {
+                            acc = Math.max(acc, x[base + l * inner]); // Math.max propagates NaN
+                        }
+                        break;
+                    default:
+                        throw new AssertionError(op);
+                }
+                out[o * inner + j] = acc;
+            }
+        }
+    }
+
+    @Override
+    public void softmax(float[] x, int outer, int length, int inner, boolean log, float[] out) {
+        // y_l = exp(x_l - m) / sum_k exp(x_k - m), m = max_k x_k; log y_l = x_l - m - log(sum)
+        for (int o = 0; o < outer; o++) {
+            for (int j = 0; j < inner; j++) {
+                int base = o * length * inner + j;
+                float m = x[base];
+                for (int l = 1; l < length; l++) {
+                    m = Math.max(m, x[base + l * inner]);
+                }
+                float sum = 0f;
+                for (int l = 0; l < length; l++) {
+                    sum += (float) Math.exp(x[base + l * inner] - m);
+                }
+                float logSum = (float) Math.log(sum);
+                for (int l = 0; l < length; l++) {
+                    int at = base + l * inner;
+                    out[at] = log ? x[at] - m - logSum : (float) Math.exp(x[at] - m) / sum;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void matmul(int batch, float[] a, int[] aOffsets, boolean transA,
+                       float[] b, int[] bOffsets, boolean transB, float[] c, int m, int k, int n) {
+        // C[bt][i][j] = sum_l op(A)[i][l] * op(B)[l][j]
+        for (int bt = 0; bt < batch; bt++) {
+            int aOff = aOffsets[bt];
+            int bOff = bOffsets[bt];
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    float acc = 0f;
+                    for (int l = 0; l < k; l++) {
+                        float aij = transA ? a[aOff + l * m + i] : a[aOff + i * k + l]; // (k, m) or (m, k)
+                        float bij = transB ? b[bOff + j * k + l] : b[bOff + l * n + j]; // (n, k) or (k, n)
+                        acc += aij * bij;
+                    }
+                    c[(bt * m + i) * n + j] = acc;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void conv2d(Conv2dGeometry g, float[] x, float[] w, float[] out) {
+        // out[n][o][oy][ox] = sum_{ci, ky, kx} x[n][grp(o) * Cg + ci][oy*sH - pH + ky][ox*sW - pW + kx]
+        //                                      * w[o][ci][ky][kx], out-of-bounds x counting as 0
+        int cg = g.inPerGroup();
+        int oh = g.outHeight();
+        int ow = g.outWidth();
+        for (int n = 0; n < g.batch(); n++) {
+            for (int o = 0; o < g.outChannels(); o++) {
+                int group = o / g.outPerGroup();
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        float acc = 0f;
+                        for (int ci = 0; ci < cg; ci++) {
+                            int c = group * cg + ci;
+                            for (int ky = 0; ky < g.kernelH(); ky++) {
+                                int iy = oy * g.strideH() - g.padH() + ky;
+                                for (int kx = 0; kx < g.kernelW(); kx++) {
+                                    int ix = ox * g.strideW() - g.padW() + kx;
+                                    if (iy >= 0 && iy < g.height() && ix >= 0 && ix < g.width()) {
+                                        acc += x[xIndex(g, n, c, iy, ix)] * w[wIndex(g, o, ci, ky, kx)];
+                                    }
+                                }
+                            }
+                        }
+                        out[yIndex(g, n, o, oy, ox)] = acc;
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void conv2dBackwardInput(Conv2dGeometry g, float[] gradY, float[] w, float[] gradX) {
+        // The adjoint of conv2d in x: gradX[n][c][iy][ix] += gradY[n][o][oy][ox] * w[o][ci][ky][kx]
+        Arrays.fill(gradX, 0, g.batch() * g.inChannels() * g.height() * g.width(), 0f);
+        int cg = g.inPerGroup();
+        int oh = g.outHeight();
+        int ow = g.outWidth();
+        for (int n = 0; n < g.batch(); n++) {
+            for (int o = 0; o < g.outChannels(); o++) {
+                int group = o / g.outPerGroup();
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        float gy = gradY[yIndex(g, n, o, oy, ox)];
+                        for (int ci = 0; ci < cg; ci++) {
+                            int c = group * cg + ci;
+                            for (int ky = 0; ky < g.kernelH(); ky++) {
+                                int iy = oy * g.strideH() - g.padH() + ky;
+                                for (int kx = 0; kx < g.kernelW(); kx++) {
+                                    int ix = ox * g.strideW() - g.padW() + kx;
+                                    if (iy >= 0 && iy < g.height() && ix >= 0 && ix < g.width()) {
+                                        gradX[xIndex(g, n, c, iy, ix)] += gy * w[wIndex(g, o, ci, ky, kx)];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void conv2dBackwardWeight(Conv2dGeometry g, float[] x, float[] gradY, float[] gradW) {
+        // The adjoint of conv2d in w: gradW[o][ci][ky][kx] += x[n][c][iy][ix] * gradY[n][o][oy][ox]
+        Arrays.fill(gradW, 0, g.outChannels() * g.inPerGroup() * g.kernelH() * g.kernelW(), 0f);
+        int cg = g.inPerGroup();
+        int oh = g.outHeight();
+        int ow = g.outWidth();
+        for (int n = 0; n < g.batch(); n++) {
+            for (int o = 0; o < g.outChannels(); o++) {
+                int group = o / g.outPerGroup();
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        float gy = gradY[yIndex(g, n, o, oy, ox)];
+                        for (int ci = 0; ci < cg; ci++) {
+                            int c = group * cg + ci;
+                            for (int ky = 0; ky < g.kernelH(); ky++) {
+                                int iy = oy * g.strideH() - g.padH() + ky;
+                                for (int kx = 0; kx < g.kernelW(); kx++) {
+                                    int ix = ox * g.strideW() - g.padW() + kx;
+                                    if (iy >= 0 && iy < g.height() && ix >= 0 && ix < g.width()) {
+                                        gradW[wIndex(g, o, ci, ky, kx)] += x[xIndex(g, n, c, iy, ix)] * gy;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void upsampleNearest(float[] x, int planes, int h, int w, int factor, float[] out) {
+        // out[p][i][j] = x[p][i / factor][j / factor]
+        int oh = h * factor;
+        int ow = w * factor;
+        for (int p = 0; p < planes; p++) {
+            for (int i = 0; i < oh; i++) {
+                for (int j = 0; j < ow; j++) {
+                    out[(p * oh + i) * ow + j] = x[(p * h + i / factor) * w + j / factor];
+                }
+            }
+        }
+    }
+
+    @Override
+    public void avgPool2d(float[] x, int planes, int h, int w, int kernel, int stride, float[] out) {
+        // out[p][oy][ox] = (1 / kernel^2) sum_{ky, kx} x[p][oy*stride + ky][ox*stride + kx]
+        int oh = (h - kernel) / stride + 1;
+        int ow = (w - kernel) / stride + 1;
+        for (int p = 0; p < planes; p++) {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    float acc = 0f;
+                    for (int ky = 0; ky < kernel; ky++) {
+                        for (int kx = 0; kx < kernel; kx++) {
+                            acc += x[(p * h + oy * stride + ky) * w + ox * stride + kx];
+                        }
+                    }
+                    out[(p * oh + oy) * ow + ox] = acc / (kernel * kernel);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void avgPool2dBackward(float[] gradY, int planes, int h, int w, int kernel, int stride,
+                                  float[] gradX) {
+        // gradX[p][oy*stride + ky][ox*stride + kx] += gradY[p][oy][ox] / kernel^2
+        Arrays.fill(gradX, 0, planes * h * w, 0f);
+        int oh = (h - kernel) / stride + 1;
+        int ow = (w - kernel) / stride + 1;
+        for (int p = 0; p < planes; p++) {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    float share = gradY[(p * oh + oy) * ow + ox] / (kernel * kernel);
+                    for (int ky = 0; ky < kernel; ky++) {
+                        for (int kx = 0; kx < kernel; kx++) {
+                            gradX[(p * h + oy * stride + ky) * w + ox * stride + kx] += share;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void gather(float[] x, int outer, int length, int inner, int[] index, float[] out) {
+        // out[o][i][j] = x[o][index[i]][j]
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < index.length; i++) {
+                for (int j = 0; j < inner; j++) {
+                    out[(o * index.length + i) * inner + j] = x[(o * length + index[i]) * inner + j];
+                }
+            }
+        }
+    }
+
+    @Override
+    public void scatterAdd(float[] gradY, int outer, int length, int inner, int[] index, float[] gradX) {
+        // gradX[o][index[i]][j] += gradY[o][i][j]
+        Arrays.fill(gradX, 0, outer * length * inner, 0f);
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < index.length; i++) {
+                for (int j = 0; j < inner; j++) {
+                    gradX[(o * length + index[i]) * inner + j] += gradY[(o * index.length + i) * inner + j];
+                }
+            }
+        }
+    }
+
+    /** Returns whether {@code shape} has no elements, that is, some size is 0. */
+    private static boolean isEmpty(int[] shape) {
+        for (int size : shape) {
+            if (size == 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Advances the row-major multi-index {@code idx} within {@code shape} like an odometer, the last
+     * dim fastest; returns {@code false}, with {@code idx} back at all zeros, after the last index.
+     * A rank-0 shape has exactly one index, so this returns {@code false} at once.
+     */
+    private static boolean next(int[] idx, int[] shape) {
+        for (int d = shape.length - 1; d >= 0; d--) {
+            if (++idx[d] < shape[d]) {
+                return true;
+            }
+            idx[d] = 0;
+        }
+        return false;
+    }
+
+    /** Returns {@code offset + sum_d idx[d] * strides[d]}. */
+    private static int offset(int offset, int[] strides, int[] idx) {
+        int at = offset;
+        for (int d = 0; d < idx.length; d++) {
+            at += idx[d] * strides[d];
+        }
+        return at;
+    }
+
+    /** Returns the flat index of {@code x[n][c][y][x]} in an {@code (N, C, H, W)} input. */
+    private static int xIndex(Conv2dGeometry g, int n, int c, int y, int x) {
+        return ((n * g.inChannels() + c) * g.height() + y) * g.width() + x;
+    }
+
+    /** Returns the flat index of {@code w[o][ci][ky][kx]} in an {@code (O, C / groups, KH, KW)} weight. */
+    private static int wIndex(Conv2dGeometry g, int o, int ci, int ky, int kx) {
+        return ((o * g.inPerGroup() + ci) * g.kernelH() + ky) * g.kernelW() + kx;
+    }
+
+    /** Returns the flat index of {@code y[n][o][oy][ox]} in an {@code (N, O, OH, OW)} output. */
+    private static int yIndex(Conv2dGeometry g, int n, int o, int oy, int ox) {
+        return ((n * g.outChannels() + o) * g.outHeight() + oy) * g.outWidth() + ox;
+    }
+}

@@ -1,0 +1,223 @@
+package org.minidiffusion.core.spi;
+
+/**
+ * The compute kernels a backend supplies.
+ *
+ * <p>Every method writes its whole output and never reads it first, unless it says it accumulates.
+ * Arguments have been validated by the core: sizes are positive and consistent, arrays are long
+ * enough, and outputs do not alias inputs. Buffers are row-major; a "contiguous" buffer holds its
+ * elements from index 0 in row-major order. Kernels must not keep references to the arrays.
+ *
+ * <p>Shapes passed as {@code (outer, length, inner)} describe a contiguous tensor viewed as three
+ * axes, where {@code length} is the axis being reduced, normalised or indexed.
+ */
+public interface Kernels {
+
+    /**
+     * Applies an element-wise function: {@code out[i] = op.apply(x[i], p, q)} for {@code i < n}.
+     *
+     * @param op  the function
+     * @param p   its first parameter
+     * @param q   its second parameter
+     * @param x   contiguous input
+     * @param out contiguous output
+     * @param n   the number of elements
+     */
+    void map(UnaryOp op, float p, float q, float[] x, float[] out, int n);
+
+    /**
+     * Back-propagates through an element-wise function:
+     * {@code gradX[i] = gradY[i] * op.derivative(x[i], y[i], p, q)}.
+     *
+     * @param op    the function
+     * @param p     its first parameter
+     * @param q     its second parameter
+     * @param x     the forward input
+     * @param y     the forward output
+     * @param gradY the gradient of the output
+     * @param gradX receives the gradient of the input
+     * @param n     the number of elements
+     */
+    void mapBackward(UnaryOp op, float p, float q, float[] x, float[] y, float[] gradY, float[] gradX, int n);
+
+    /**
+     * Applies a binary function to two strided operands: {@code out[i] = op.apply(a[..], b[..])}.
+     *
+     * <p>For the multi-index {@code idx} of {@code shape}, the operands are read at
+     * {@code aOffset + sum(idx[d] * aStrides[d])} and likewise for {@code b}. A stride of 0 broadcasts.
+     * The output is contiguous with the given shape.
+     *
+     * @param op       the function
+     * @param shape    the output shape
+     * @param a        the left operand's storage
+     * @param aOffset  the left operand's first element
+     * @param aStrides the left operand's strides, one per output dim
+     * @param b        the right operand's storage
+     * @param bOffset  the right operand's first element
+     * @param bStrides the right operand's strides, one per output dim
+     * @param out      contiguous output
+     */
+    void binary(BinaryOp op, int[] shape, float[] a, int aOffset, int[] aStrides,
+                float[] b, int bOffset, int[] bStrides, float[] out);
+
+    /**
+     * Copies a strided view into a strided destination; this makes tensors contiguous, pads,
+     * concatenates and scatters slices.
+     *
+     * @param shape      the shape of the region copied
+     * @param src        source storage
+     * @param srcOffset  first source element
+     * @param srcStrides source strides, one per dim
+     * @param dst        destination storage
+     * @param dstOffset  first destination element
+     * @param dstStrides destination strides, one per dim; they never make two elements collide
+     */
+    void copy(int[] shape, float[] src, int srcOffset, int[] srcStrides,
+              float[] dst, int dstOffset, int[] dstStrides);
+
+    /**
+     * Reduces the middle axis of a contiguous {@code (outer, length, inner)} tensor into
+     * {@code out}, of shape {@code (outer, inner)}.
+     *
+     * @param op     the reduction
+     * @param x      contiguous input
+     * @param outer  the product of the dims before the axis
+     * @param length the size of the reduced axis
+     * @param inner  the product of the dims after the axis
+     * @param out    contiguous output
+     */
+    void reduce(ReduceOp op, float[] x, int outer, int length, int inner, float[] out);
+
+    /**
+     * Computes a numerically stable softmax, or log-softmax, along the middle axis of a contiguous
+     * {@code (outer, length, inner)} tensor: {@code y_j = exp(x_j - m) / sum_k exp(x_k - m)} with
+     * {@code m = max_k x_k}.
+     *
+     * @param x      contiguous input
+     * @param outer  the product of the dims before the axis
+     * @param length the size of the softmax axis
+     * @param inner  the product of the dims after the axis
+     * @param log    whether to return {@code log(softmax(x))}
+     * @param out    contiguous output of the same shape
+     */
+    void softmax(float[] x, int outer, int length, int inner, boolean log, float[] out);
+
+    /**
+     * Multiplies a batch of matrices: {@code C[b] = op(A[b]) · op(B[b])}, with {@code C[b]} of
+     * shape {@code (m, n)} stored contiguously at {@code b * m * n}.
+     *
+     * <p>{@code A[b]} starts at {@code aOffsets[b]}. It is stored row-major as {@code (m, k)}, or as
+     * {@code (k, m)} when {@code transA} is set, in which case {@code op(A)} is its transpose. The same
+     * holds for {@code B[b]}, stored as {@code (k, n)} or, when {@code transB}, as {@code (n, k)}.
+     * Offsets may repeat, which is how broadcast batch dims are expressed.
+     *
+     * @param batch    the number of products
+     * @param a        storage of the left matrices
+     * @param aOffsets first element of each left matrix
+     * @param transA   whether each left matrix is stored transposed
+     * @param b        storage of the right matrices
+     * @param bOffsets first element of each right matrix
+     * @param transB   whether each right matrix is stored transposed
+     * @param c        contiguous output {@code (batch, m, n)}
+     * @param m        rows of each product
+     * @param k        the contracted size
+     * @param n        columns of each product
+     */
+    void matmul(int batch, float[] a, int[] aOffsets, boolean transA,
+                float[] b, int[] bOffsets, boolean transB, float[] c, int m, int k, int n);
+
+    /**
+     * Computes a 2-D cross-correlation (PyTorch's {@code conv2d}) without bias.
+     *
+     * @param g   the geometry
+     * @param x   input {@code (N, C, H, W)}
+     * @param w   weight {@code (O, C / groups, KH, KW)}
+     * @param out output {@code (N, O, OH, OW)}
+     */
+    void conv2d(Conv2dGeometry g, float[] x, float[] w, float[] out);
+
+    /**
+     * Computes the gradient of {@link #conv2d} with respect to its input.
+     *
+     * @param g     the geometry
+     * @param gradY gradient of the output {@code (N, O, OH, OW)}
+     * @param w     weight {@code (O, C / groups, KH, KW)}
+     * @param gradX receives the gradient of the input {@code (N, C, H, W)}
+     */
+    void conv2dBackwardInput(Conv2dGeometry g, float[] gradY, float[] w, float[] gradX);
+
+    /**
+     * Computes the gradient of {@link #conv2d} with respect to its weight.
+     *
+     * @param g     the geometry
+     * @param x     input {@code (N, C, H, W)}
+     * @param gradY gradient of the output {@code (N, O, OH, OW)}
+     * @param gradW receives the gradient of the weight {@code (O, C / groups, KH, KW)}
+     */
+    void conv2dBackwardWeight(Conv2dGeometry g, float[] x, float[] gradY, float[] gradW);
+
+    /**
+     * Repeats every pixel of {@code planes} contiguous {@code (h, w)} planes into a
+     * {@code factor x factor} block: {@code out[p][i][j] = x[p][i / factor][j / factor]}.
+     *
+     * @param x      input {@code (planes, h, w)}
+     * @param planes the number of planes (batch times channels)
+     * @param h      input height
+     * @param w      input width
+     * @param factor the scale factor
+     * @param out    output {@code (planes, h * factor, w * factor)}
+     */
+    void upsampleNearest(float[] x, int planes, int h, int w, int factor, float[] out);
+
+    /**
+     * Averages {@code kernel x kernel} windows taken every {@code stride} pixels, without padding.
+     *
+     * @param x      input {@code (planes, h, w)}
+     * @param planes the number of planes
+     * @param h      input height
+     * @param w      input width
+     * @param kernel the window size
+     * @param stride the step between windows
+     * @param out    output {@code (planes, (h - kernel) / stride + 1, (w - kernel) / stride + 1)}
+     */
+    void avgPool2d(float[] x, int planes, int h, int w, int kernel, int stride, float[] out);
+
+    /**
+     * Computes the gradient of {@link #avgPool2d}: every window spreads {@code gradY / kernel^2}
+     * over its pixels, and overlapping windows add up.
+     *
+     * @param gradY  gradient of the output
+     * @param planes the number of planes
+     * @param h      input height
+     * @param w      input width
+     * @param kernel the window size
+     * @param stride the step between windows
+     * @param gradX  receives the gradient of the input {@code (planes, h, w)}
+     */
+    void avgPool2dBackward(float[] gradY, int planes, int h, int w, int kernel, int stride, float[] gradX);
+
+    /**
+     * Gathers slices along the middle axis: {@code out[o][i][j] = x[o][index[i]][j]}.
+     *
+     * @param x      contiguous input {@code (outer, length, inner)}
+     * @param outer  the product of the dims before the axis
+     * @param length the size of the indexed axis
+     * @param inner  the product of the dims after the axis
+     * @param index  indices in {@code [0, length)}
+     * @param out    output {@code (outer, index.length, inner)}
+     */
+    void gather(float[] x, int outer, int length, int inner, int[] index, float[] out);
+
+    /**
+     * Adds slices back along the middle axis, the gradient of {@link #gather}:
+     * {@code gradX[o][index[i]][j] += gradY[o][i][j]}; {@code gradX} is zeroed first.
+     *
+     * @param gradY  gradient of the gathered output {@code (outer, index.length, inner)}
+     * @param outer  the product of the dims before the axis
+     * @param length the size of the indexed axis
+     * @param inner  the product of the dims after the axis
+     * @param index  the indices used by the gather; they may repeat
+     * @param gradX  receives the gradient of the input {@code (outer, length, inner)}
+     */
+    void scatterAdd(float[] gradY, int outer, int length, int inner, int[] index, float[] gradX);
+}
