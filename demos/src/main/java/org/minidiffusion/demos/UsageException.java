@@ -1,0 +1,15 @@
+package org.minidiffusion.demos;
+
+/** A bad command line: the launcher prints the message and the usage, and exits with code 2. */
+final class UsageException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * Creates the exception.
+     *
+     * @param message a one-line explanation
+     */
+    UsageException(String message) {
+        super(message);
+    }
+}
