@@ -13,7 +13,8 @@ import java.util.Map;
  * <ul>
  *   <li>columns are taken in blocks of {@link #NC} and the contraction in blocks of {@link #KC}, so
  *       the {@code KC x NC} panel of B (96 KiB) stays in L2 while every row of A streams past it,
- *       and the {@code 4 x NC} strip of C being updated (4 KiB) stays in L1;</li>
+ *       and the {@code 4 x NC} strip of C being updated (4 KiB) stays in L1; when A has enough rows
+ *       to amortise it, the panel is first copied to a contiguous buffer;</li>
  *   <li>the register block is 4 rows of A by 4 steps of k: each pass over a strip of C loads 4 rows
  *       of B once and applies them to 4 rows of C, that is 16 multiply-adds per 8 loads and 4 stores
  *       instead of 1 per 2 loads and a store.</li>
@@ -29,6 +30,9 @@ final class Gemm {
 
     /** Contraction steps per block; a multiple of 4. */
     static final int KC = 96;
+
+    /** The fewest rows of A for which copying the panel of B pays off. */
+    static final int PACK_MIN_ROWS = 16;
 
     private Gemm() {
     }
@@ -54,14 +58,12 @@ final class Gemm {
             Arrays.fill(bData, b);
             System.arraycopy(bOffsets, 0, bOff, 0, batch);
         }
-        // Tasks: (batch, row block, column block); enough of them to keep every core busy.
-        int want = 4 * Parallel.CORES;
-        int rowBlocks = Math.min(Parallel.ceilDiv(m, 4), Parallel.ceilDiv(want, batch));
-        int rows = 4 * Parallel.ceilDiv(Parallel.ceilDiv(m, rowBlocks), 4);
-        rowBlocks = Parallel.ceilDiv(m, rows);
-        int colBlocks = Math.max(1, Math.min(Parallel.ceilDiv(n, 64), Parallel.ceilDiv(want, batch * rowBlocks)));
-        int cols = Parallel.ceilDiv(Parallel.ceilDiv(n, colBlocks), 16) * 16;
-        colBlocks = Parallel.ceilDiv(n, cols);
+        // Tasks: (batch, row block, column block), about 4 per core; rows in multiples of 4.
+        int want = Parallel.ceilDiv(4 * Parallel.CORES, batch);
+        int rows = blockSize(m, want, 4);
+        int rowBlocks = Parallel.ceilDiv(m, rows);
+        int cols = blockSize(n, Math.min(Parallel.ceilDiv(want, rowBlocks), Parallel.ceilDiv(n, 64)), 16);
+        int colBlocks = Parallel.ceilDiv(n, cols);
         int perBatch = rowBlocks * colBlocks;
         long work = 2L * batch * m * n * k;
         Parallel.parallelFor(batch * perBatch, work, t -> {
@@ -73,6 +75,11 @@ final class Gemm {
                     bData[bt], bOff[bt] + j0, n,
                     c, (bt * m + i0) * n + j0, n, false);
         });
+    }
+
+    /** Returns a multiple of {@code multiple} that cuts {@code size} into about {@code parts} blocks. */
+    private static int blockSize(int size, int parts, int multiple) {
+        return multiple * Parallel.ceilDiv(Parallel.ceilDiv(size, parts), multiple);
     }
 
     /**
@@ -101,24 +108,42 @@ final class Gemm {
                 Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
             }
         }
+        // With enough rows to amortise it, each (KC, NC) panel of B is copied to a contiguous buffer,
+        // which keeps it in L2 without cache-set conflicts however large ldb is.
+        boolean copyPanels = m >= PACK_MIN_ROWS && !(n <= NC && ldb == n);
+        float[] panel = copyPanels ? new float[Math.min(k, KC) * Math.min(n, NC)] : null;
         for (int j0 = 0; j0 < n; j0 += NC) {
-            int j1 = Math.min(n, j0 + NC);
+            int w = Math.min(n, j0 + NC) - j0;
             for (int p0 = 0; p0 < k; p0 += KC) {
-                int p1 = Math.min(k, p0 + KC);
+                int kc = Math.min(k, p0 + KC) - p0;
+                // The block: A (m, kc) at column p0, B (kc, w) at (p0, j0), C (m, w) at column j0.
+                float[] bp = b;
+                int bo = bOff + p0 * ldb + j0;
+                int lb = ldb;
+                if (panel != null) {
+                    for (int p = 0; p < kc; p++) {
+                        System.arraycopy(b, bo + p * ldb, panel, p * w, w);
+                    }
+                    bp = panel;
+                    bo = 0;
+                    lb = w;
+                }
+                int ao = aOff + p0 * acs;
+                int co = cOff + j0;
                 int i = 0;
                 for (; i + 4 <= m; i += 4) {
-                    fourRows(a, aOff + i * ars, ars, acs, b, bOff, ldb, c, cOff + i * ldc, ldc, p0, p1, j0, j1);
+                    fourRows(a, ao + i * ars, ars, acs, bp, bo, lb, c, co + i * ldc, ldc, kc, w);
                 }
                 for (; i < m; i++) {
-                    oneRow(a, aOff + i * ars, acs, b, bOff, ldb, c, cOff + i * ldc, p0, p1, j0, j1);
+                    oneRow(a, ao + i * ars, acs, bp, bo, lb, c, co + i * ldc, kc, w);
                 }
             }
         }
     }
 
-    /** Adds {@code A[0..4)[p0..p1) · B[p0..p1)[j0..j1)} to rows 0 to 3 of C; the register block. */
+    /** Adds {@code A (4, kc) · B (kc, w)} to {@code C (4, w)}; the register block. */
     private static void fourRows(float[] a, int aOff, int ars, int acs, float[] b, int bOff, int ldb,
-                                 float[] c, int cOff, int ldc, int p0, int p1, int j0, int j1) {
+                                 float[] c, int cOff, int ldc, int kc, int w) {
         int c0 = cOff;
         int c1 = c0 + ldc;
         int c2 = c1 + ldc;
@@ -127,9 +152,9 @@ final class Gemm {
         int a1 = a0 + ars;
         int a2 = a1 + ars;
         int a3 = a2 + ars;
-        int p = p0;
-        for (; p + 4 <= p1; p += 4) {
-            // A (4 rows, 4 steps of k) held in registers
+        int p = 0;
+        for (; p + 4 <= kc; p += 4) {
+            // A (4 rows, 4 steps of k), held in registers
             int q0 = p * acs;
             int q1 = q0 + acs;
             int q2 = q1 + acs;
@@ -142,7 +167,7 @@ final class Gemm {
             int b1 = b0 + ldb;
             int b2 = b1 + ldb;
             int b3 = b2 + ldb;
-            for (int j = j0; j < j1; j++) {
+            for (int j = 0; j < w; j++) {
                 float x0 = b[b0 + j], x1 = b[b1 + j], x2 = b[b2 + j], x3 = b[b3 + j];
                 c[c0 + j] += a00 * x0 + a01 * x1 + a02 * x2 + a03 * x3;
                 c[c1 + j] += a10 * x0 + a11 * x1 + a12 * x2 + a13 * x3;
@@ -150,12 +175,12 @@ final class Gemm {
                 c[c3 + j] += a30 * x0 + a31 * x1 + a32 * x2 + a33 * x3;
             }
         }
-        for (; p < p1; p++) {
+        for (; p < kc; p++) {
             // the k remainder, one step at a time
             int q = p * acs;
             float v0 = a[a0 + q], v1 = a[a1 + q], v2 = a[a2 + q], v3 = a[a3 + q];
             int bp = bOff + p * ldb;
-            for (int j = j0; j < j1; j++) {
+            for (int j = 0; j < w; j++) {
                 float x = b[bp + j];
                 c[c0 + j] += v0 * x;
                 c[c1 + j] += v1 * x;
@@ -165,25 +190,25 @@ final class Gemm {
         }
     }
 
-    /** Adds {@code A[0][p0..p1) · B[p0..p1)[j0..j1)} to row 0 of C; for the rows left over. */
+    /** Adds {@code A (1, kc) · B (kc, w)} to {@code C (1, w)}; for the rows left over. */
     private static void oneRow(float[] a, int aOff, int acs, float[] b, int bOff, int ldb,
-                               float[] c, int cOff, int p0, int p1, int j0, int j1) {
-        int p = p0;
-        for (; p + 4 <= p1; p += 4) {
+                               float[] c, int cOff, int kc, int w) {
+        int p = 0;
+        for (; p + 4 <= kc; p += 4) {
             float v0 = a[aOff + p * acs], v1 = a[aOff + (p + 1) * acs];
             float v2 = a[aOff + (p + 2) * acs], v3 = a[aOff + (p + 3) * acs];
             int b0 = bOff + p * ldb;
             int b1 = b0 + ldb;
             int b2 = b1 + ldb;
             int b3 = b2 + ldb;
-            for (int j = j0; j < j1; j++) {
+            for (int j = 0; j < w; j++) {
                 c[cOff + j] += v0 * b[b0 + j] + v1 * b[b1 + j] + v2 * b[b2 + j] + v3 * b[b3 + j];
             }
         }
-        for (; p < p1; p++) {
+        for (; p < kc; p++) {
             float v = a[aOff + p * acs];
             int bp = bOff + p * ldb;
-            for (int j = j0; j < j1; j++) {
+            for (int j = 0; j < w; j++) {
                 c[cOff + j] += v * b[bp + j];
             }
         }

@@ -55,7 +55,10 @@ final class Parallel {
      */
     static void parallelRange(int size, int grain, RangeBody body) {
         int chunk = Math.max(Math.max(grain, 1), ceilDiv(size, 4 * CORES));
-        parallelFor(ceilDiv(size, chunk), c -> body.run(c * chunk, (int) Math.min(size, (long) c * chunk + chunk)));
+        parallelFor(ceilDiv(size, chunk), c -> {
+            int from = c * chunk;
+            body.run(from, size - from > chunk ? from + chunk : size);
+        });
     }
 
     /** Returns {@code ceil(a / b)} for non-negative {@code a} and positive {@code b}. */

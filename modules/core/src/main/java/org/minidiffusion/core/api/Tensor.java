@@ -126,7 +126,7 @@ public interface Tensor {
      * @return the joined tensor
      */
     static Tensor concat(int dim, Tensor... tensors) {
-        return concat(dim, List.of(tensors));
+        return concat(dim, tensors == null ? null : java.util.Arrays.asList(tensors));
     }
 
     /**
@@ -137,9 +137,7 @@ public interface Tensor {
      * @return the joined tensor
      */
     static Tensor concat(int dim, List<Tensor> tensors) {
-        if (tensors == null || tensors.isEmpty()) {
-            throw new ShapeException("concat", "needs at least one tensor");
-        }
+        checkParts("concat", tensors);
         return tensors.get(0).backend().concat(dim, tensors);
     }
 
@@ -151,14 +149,30 @@ public interface Tensor {
      * @return the stacked tensor
      */
     static Tensor stack(int dim, List<Tensor> tensors) {
-        if (tensors == null || tensors.isEmpty()) {
-            throw new ShapeException("stack", "needs at least one tensor");
+        checkParts("stack", tensors);
+        Shape first = tensors.get(0).shape();
+        for (Tensor t : tensors) {
+            if (!t.shape().equals(first)) {
+                throw new ShapeException("stack", "all tensors must have the same shape",
+                        tensors.stream().map(Tensor::shape).toArray(Shape[]::new));
+            }
         }
         Tensor[] expanded = new Tensor[tensors.size()];
         for (int i = 0; i < expanded.length; i++) {
             expanded[i] = tensors.get(i).unsqueeze(dim);
         }
         return concat(dim, List.of(expanded));
+    }
+
+    private static void checkParts(String op, List<Tensor> tensors) {
+        if (tensors == null || tensors.isEmpty()) {
+            throw new ShapeException(op, "needs at least one tensor");
+        }
+        for (int i = 0; i < tensors.size(); i++) {
+            if (tensors.get(i) == null) {
+                throw new IllegalArgumentException(op + ": tensor " + i + " of " + tensors.size() + " is null");
+            }
+        }
     }
 
     // ------------------------------------------------------------------ metadata and data

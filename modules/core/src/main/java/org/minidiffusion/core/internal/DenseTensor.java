@@ -1069,7 +1069,7 @@ public final class DenseTensor implements Tensor {
         DenseTensor[] ts = new DenseTensor[parts.size()];
         Shape[] shapes = new Shape[ts.length];
         for (int i = 0; i < ts.length; i++) {
-            ts[i] = cast(backend, i == 0 ? null : shapes[0], parts.get(i), "concat");
+            ts[i] = cast(backend, i == 0 ? Shape.of() : shapes[0], parts.get(i), "concat");
             shapes[i] = ts[i].shape;
         }
         DenseTensor first = ts[0];

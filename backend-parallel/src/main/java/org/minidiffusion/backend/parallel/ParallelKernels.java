@@ -1,0 +1,403 @@
+package org.minidiffusion.backend.parallel;
+
+import java.util.Arrays;
+
+import org.minidiffusion.core.spi.BinaryOp;
+import org.minidiffusion.core.spi.Conv2dGeometry;
+import org.minidiffusion.core.spi.Kernels;
+import org.minidiffusion.core.spi.ReduceOp;
+import org.minidiffusion.core.spi.UnaryOp;
+
+/**
+ * The multi-threaded kernels, split over elements, rows, planes or outer indices with
+ * {@link Parallel}.
+ *
+ * <p>Each task writes its own elements only. Element-wise kernels call the reference
+ * {@link UnaryOp#apply}, {@link UnaryOp#derivative} and {@link BinaryOp#apply}, and every sum other
+ * than a matrix product or convolution is accumulated in {@code float} in the same order as a plain
+ * loop would, so those results are bit-identical to the scalar backend.
+ */
+final class ParallelKernels implements Kernels {
+
+    /** Scalar operations below which a block of work is not split further. */
+    private static final int GRAIN = 1 << 15;
+
+    /** A loop body over one outer index and a chunk {@code [j0, j1)} of inner indices. */
+    @FunctionalInterface
+    private interface ChunkBody {
+        /** Runs the body for outer index {@code o} and inner indices {@code j0 <= j < j1}. */
+        void run(int o, int j0, int j1);
+    }
+
+    @Override
+    public void map(UnaryOp op, float p, float q, float[] x, float[] out, int n) {
+        Parallel.parallelRange(n, grain(op), (from, to) -> {
+            for (int i = from; i < to; i++) {
+                out[i] = op.apply(x[i], p, q);
+            }
+        });
+    }
+
+    @Override
+    public void mapBackward(UnaryOp op, float p, float q, float[] x, float[] y, float[] gradY,
+                            float[] gradX, int n) {
+        // dL/dx = dL/dy * f'(x)
+        Parallel.parallelRange(n, grain(op), (from, to) -> {
+            for (int i = from; i < to; i++) {
+                gradX[i] = gradY[i] * op.derivative(x[i], y[i], p, q);
+            }
+        });
+    }
+
+    @Override
+    public void binary(BinaryOp op, int[] shape, float[] a, int aOffset, int[] aStrides,
+                       float[] b, int bOffset, int[] bStrides, float[] out) {
+        Strided loop = Strided.of(shape, new int[] {aOffset, bOffset, 0},
+                aStrides, bStrides, contiguousStrides(shape));
+        if (loop == null) {
+            return; // no elements
+        }
+        int as = loop.innerStride(0);
+        int bs = loop.innerStride(1);
+        loop.forEachRow((length, start) -> {
+            int ai = start[0];
+            int bi = start[1];
+            int oi = start[2]; // the output is contiguous, so its inner stride is 1
+            for (int j = 0; j < length; j++) {
+                out[oi + j] = op.apply(a[ai + j * as], b[bi + j * bs]);
+            }
+        });
+    }
+
+    @Override
+    public void copy(int[] shape, float[] src, int srcOffset, int[] srcStrides,
+                     float[] dst, int dstOffset, int[] dstStrides) {
+        Strided loop = Strided.of(shape, new int[] {srcOffset, dstOffset}, srcStrides, dstStrides);
+        if (loop == null) {
+            return; // no elements
+        }
+        int ss = loop.innerStride(0);
+        int ds = loop.innerStride(1);
+        loop.forEachRow((length, start) -> {
+            if (ss == 1 && ds == 1) {
+                System.arraycopy(src, start[0], dst, start[1], length);
+            } else {
+                for (int j = 0; j < length; j++) {
+                    dst[start[1] + j * ds] = src[start[0] + j * ss];
+                }
+            }
+        });
+    }
+
+    @Override
+    public void reduce(ReduceOp op, float[] x, int outer, int length, int inner, float[] out) {
+        // x (outer, length, inner) -> out (outer, inner)
+        if (inner == 1) {
+            Parallel.parallelRange(outer, Math.max(1, GRAIN / Math.max(1, length)), (o0, o1) -> {
+                for (int o = o0; o < o1; o++) {
+                    out[o] = reduceRow(op, x, o * length, length);
+                }
+            });
+        } else {
+            outerInner(outer, inner, length,
+                    (o, j0, j1) -> reduceColumns(op, x, o, length, inner, j0, j1, out));
+        }
+    }
+
+    @Override
+    public void softmax(float[] x, int outer, int length, int inner, boolean log, float[] out) {
+        // y_l = exp(x_l - m) / sum_k exp(x_k - m), m = max_k x_k; log y_l = x_l - m - log(sum)
+        if (length == 0) {
+            return; // no elements
+        }
+        if (inner == 1) {
+            Parallel.parallelRange(outer, Math.max(1, GRAIN / (8 * length)), (o0, o1) -> {
+                for (int o = o0; o < o1; o++) {
+                    softmaxRow(x, o * length, length, log, out);
+                }
+            });
+        } else {
+            outerInner(outer, inner, 8 * length,
+                    (o, j0, j1) -> softmaxColumns(x, o, length, inner, j0, j1, log, out));
+        }
+    }
+
+    @Override
+    public void matmul(int batch, float[] a, int[] aOffsets, boolean transA,
+                       float[] b, int[] bOffsets, boolean transB, float[] c, int m, int k, int n) {
+        Gemm.batched(batch, a, aOffsets, transA, b, bOffsets, transB, c, m, k, n);
+    }
+
+    @Override
+    public void conv2d(Conv2dGeometry g, float[] x, float[] w, float[] out) {
+        Convolution.forward(g, x, w, out);
+    }
+
+    @Override
+    public void conv2dBackwardInput(Conv2dGeometry g, float[] gradY, float[] w, float[] gradX) {
+        Convolution.backwardInput(g, gradY, w, gradX);
+    }
+
+    @Override
+    public void conv2dBackwardWeight(Conv2dGeometry g, float[] x, float[] gradY, float[] gradW) {
+        Convolution.backwardWeight(g, x, gradY, gradW);
+    }
+
+    @Override
+    public void upsampleNearest(float[] x, int planes, int h, int w, int factor, float[] out) {
+        // out[p][i][j] = x[p][i / factor][j / factor], in parallel over output rows (p, i)
+        int oh = h * factor;
+        int ow = w * factor;
+        Parallel.parallelRange(planes * oh, Math.max(1, GRAIN / ow), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int src = (r / oh * h + r % oh / factor) * w;
+                int dst = r * ow;
+                for (int j = 0; j < ow; j++) {
+                    out[dst + j] = x[src + j / factor];
+                }
+            }
+        });
+    }
+
+    @Override
+    public void avgPool2d(float[] x, int planes, int h, int w, int kernel, int stride, float[] out) {
+        // out[p][oy][ox] = (1 / kernel^2) sum_{ky, kx} x[p][oy*stride + ky][ox*stride + kx],
+        // in parallel over output rows (p, oy)
+        int oh = (h - kernel) / stride + 1;
+        int ow = (w - kernel) / stride + 1;
+        Parallel.parallelRange(planes * oh, Math.max(1, GRAIN / (ow * kernel * kernel)), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int top = (r / oh * h + r % oh * stride) * w; // x[p][oy * stride][0]
+                for (int ox = 0; ox < ow; ox++) {
+                    float acc = 0f;
+                    for (int ky = 0; ky < kernel; ky++) {
+                        for (int kx = 0; kx < kernel; kx++) {
+                            acc += x[top + ky * w + ox * stride + kx];
+                        }
+                    }
+                    out[r * ow + ox] = acc / (kernel * kernel);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void avgPool2dBackward(float[] gradY, int planes, int h, int w, int kernel, int stride,
+                                  float[] gradX) {
+        // gradX[p][iy][ix] = sum over the windows (oy, ox) covering (iy, ix) of gradY[p][oy][ox] / kernel^2.
+        // Gathered per input row (p, iy), so no two tasks write one element; the windows are visited
+        // in (oy, ox) order, the order in which a scatter loop would add them.
+        int oh = (h - kernel) / stride + 1;
+        int ow = (w - kernel) / stride + 1;
+        Parallel.parallelRange(planes * h, Math.max(1, GRAIN / (w * kernel * kernel)), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int p = r / h;
+                int iy = r % h;
+                int oyLast = Math.min(oh - 1, iy / stride);
+                for (int ix = 0; ix < w; ix++) {
+                    int oxLast = Math.min(ow - 1, ix / stride);
+                    float acc = 0f;
+                    for (int oy = firstWindow(iy, kernel, stride); oy <= oyLast; oy++) {
+                        for (int ox = firstWindow(ix, kernel, stride); ox <= oxLast; ox++) {
+                            acc += gradY[(p * oh + oy) * ow + ox] / (kernel * kernel);
+                        }
+                    }
+                    gradX[r * w + ix] = acc;
+                }
+            }
+        });
+    }
+
+    @Override
+    public void gather(float[] x, int outer, int length, int inner, int[] index, float[] out) {
+        // out[o][i][:] = x[o][index[i]][:], in parallel over rows (o, i)
+        int count = index.length;
+        Parallel.parallelRange(outer * count, Math.max(1, GRAIN / Math.max(1, inner)), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                System.arraycopy(x, (r / count * length + index[r % count]) * inner, out, r * inner, inner);
+            }
+        });
+    }
+
+    @Override
+    public void scatterAdd(float[] gradY, int outer, int length, int inner, int[] index, float[] gradX) {
+        // gradX[o][index[i]][j] += gradY[o][i][j], in parallel over (o, chunk of j) and, within a
+        // task, in order of i, so that repeated indices add up in the order of a plain loop
+        int count = index.length;
+        outerInner(outer, inner, count, (o, j0, j1) -> {
+            for (int l = 0; l < length; l++) {
+                int dst = (o * length + l) * inner;
+                Arrays.fill(gradX, dst + j0, dst + j1, 0f);
+            }
+            for (int i = 0; i < count; i++) {
+                int src = (o * count + i) * inner;
+                int dst = (o * length + index[i]) * inner;
+                for (int j = j0; j < j1; j++) {
+                    gradX[dst + j] += gradY[src + j];
+                }
+            }
+        });
+    }
+
+    /** Returns how many elements of {@code op} are worth a task: fewer for transcendental functions. */
+    private static int grain(UnaryOp op) {
+        switch (op) {
+            case EXP:
+            case LOG:
+            case SILU:
+            case GELU:
+            case GELU_TANH:
+            case SIGMOID:
+            case TANH:
+            case POW:
+                return GRAIN / 16;
+            default:
+                return GRAIN;
+        }
+    }
+
+    /** Returns the row-major strides of a contiguous tensor of {@code shape}. */
+    private static int[] contiguousStrides(int[] shape) {
+        int[] strides = new int[shape.length];
+        int stride = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            strides[d] = stride;
+            stride *= shape[d];
+        }
+        return strides;
+    }
+
+    /**
+     * Runs {@code body} over every outer index and chunk of inner indices, in parallel; {@code work}
+     * estimates the scalar operations per {@code (o, j)} pair. The inner axis is split only when the
+     * outer one is too short to keep every core busy, into chunks of at least 64 for SIMD.
+     */
+    private static void outerInner(int outer, int inner, int work, ChunkBody body) {
+        if (outer == 0 || inner == 0) {
+            return;
+        }
+        int perOuter = Math.min(Parallel.ceilDiv(inner, 64), Parallel.ceilDiv(4 * Parallel.CORES, outer));
+        int chunk = Parallel.ceilDiv(inner, perOuter);
+        int chunks = Parallel.ceilDiv(inner, chunk);
+        int grain = (int) Math.max(1, GRAIN / ((long) chunk * Math.max(1, work)));
+        Parallel.parallelRange(outer * chunks, grain, (t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                int j0 = t % chunks * chunk;
+                body.run(t / chunks, j0, Math.min(inner, j0 + chunk));
+            }
+        });
+    }
+
+    /** Reduces the contiguous {@code x[from .. from + length)}, summing in index order. */
+    private static float reduceRow(ReduceOp op, float[] x, int from, int length) {
+        if (op == ReduceOp.SUM) {
+            float acc = 0f;
+            for (int l = 0; l < length; l++) {
+                acc += x[from + l];
+            }
+            return acc;
+        }
+        float acc = length == 0 ? Float.NEGATIVE_INFINITY : x[from];
+        for (int l = 1; l < length; l++) {
+            acc = Math.max(acc, x[from + l]); // Math.max propagates NaN
+        }
+        return acc;
+    }
+
+    /**
+     * Reduces columns {@code [j0, j1)} of {@code x[o]}, an {@code (length, inner)} matrix, into
+     * {@code out[o][j0 .. j1)}, a row of x at a time so the loop over j is unit-stride; each
+     * output still accumulates in axis order.
+     */
+    private static void reduceColumns(ReduceOp op, float[] x, int o, int length, int inner, int j0, int j1,
+                                      float[] out) {
+        int dst = o * inner;
+        int base = o * length * inner;
+        if (op == ReduceOp.SUM) {
+            Arrays.fill(out, dst + j0, dst + j1, 0f);
+            for (int l = 0; l < length; l++) {
+                int src = base + l * inner;
+                for (int j = j0; j < j1; j++) {
+                    out[dst + j] += x[src + j];
+                }
+            }
+        } else if (length == 0) {
+            Arrays.fill(out, dst + j0, dst + j1, Float.NEGATIVE_INFINITY);
+        } else {
+            System.arraycopy(x, base + j0, out, dst + j0, j1 - j0);
+            for (int l = 1; l < length; l++) {
+                int src = base + l * inner;
+                for (int j = j0; j < j1; j++) {
+                    out[dst + j] = Math.max(out[dst + j], x[src + j]); // Math.max propagates NaN
+                }
+            }
+        }
+    }
+
+    /** Computes the softmax of the contiguous row {@code x[from .. from + length)} into {@code out}. */
+    private static void softmaxRow(float[] x, int from, int length, boolean log, float[] out) {
+        float m = x[from];
+        for (int l = 1; l < length; l++) {
+            m = Math.max(m, x[from + l]);
+        }
+        float sum = 0f;
+        for (int l = from; l < from + length; l++) {
+            float e = (float) Math.exp(x[l] - m);
+            out[l] = e;
+            sum += e;
+        }
+        if (log) {
+            float logSum = (float) Math.log(sum);
+            for (int l = from; l < from + length; l++) {
+                out[l] = x[l] - m - logSum;
+            }
+        } else {
+            for (int l = from; l < from + length; l++) {
+                out[l] /= sum;
+            }
+        }
+    }
+
+    /**
+     * Computes the softmax of columns {@code [j0, j1)} of {@code x[o]}, an {@code (length, inner)}
+     * matrix, over its rows, sweeping a row at a time so the loops over j are unit-stride.
+     */
+    private static void softmaxColumns(float[] x, int o, int length, int inner, int j0, int j1, boolean log,
+                                       float[] out) {
+        int base = o * length * inner;
+        int width = j1 - j0;
+        float[] max = Arrays.copyOfRange(x, base + j0, base + j1);
+        for (int l = 1; l < length; l++) {
+            for (int j = 0, at = base + l * inner + j0; j < width; j++, at++) {
+                max[j] = Math.max(max[j], x[at]);
+            }
+        }
+        float[] sum = new float[width];
+        for (int l = 0; l < length; l++) {
+            for (int j = 0, at = base + l * inner + j0; j < width; j++, at++) {
+                float e = (float) Math.exp(x[at] - max[j]);
+                out[at] = e;
+                sum[j] += e;
+            }
+        }
+        if (log) {
+            for (int j = 0; j < width; j++) {
+                sum[j] = (float) Math.log(sum[j]); // now log(sum)
+            }
+        }
+        for (int l = 0; l < length; l++) {
+            for (int j = 0, at = base + l * inner + j0; j < width; j++, at++) {
+                out[at] = log ? x[at] - max[j] - sum[j] : out[at] / sum[j];
+            }
+        }
+    }
+
+    /**
+     * Returns the first pooling window, {@code kernel} wide every {@code stride}, that covers pixel
+     * {@code i}: window {@code o} covers {@code [o * stride, o * stride + kernel)}.
+     */
+    private static int firstWindow(int i, int kernel, int stride) {
+        int from = i - kernel + 1; // the lowest start of a window that still reaches i
+        return from <= 0 ? 0 : Parallel.ceilDiv(from, stride);
+    }
+}

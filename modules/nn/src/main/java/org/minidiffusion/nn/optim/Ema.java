@@ -1,0 +1,61 @@
+package org.minidiffusion.nn.optim;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.minidiffusion.core.api.Autograd;
+import org.minidiffusion.core.api.Layer;
+import org.minidiffusion.core.api.Tensor;
+
+/**
+ * An exponential moving average of a layer's weights, {@code ema = decay ema + (1 - decay) w},
+ * which DDPM samples from (Ho et al. 2020, appendix B).
+ */
+public final class Ema {
+    private final Layer layer;
+    private final float decay;
+    private final Map<String, Tensor> shadow = new LinkedHashMap<>();
+
+    /**
+     * Starts the average at the layer's current weights.
+     *
+     * @param layer the layer being trained
+     * @param decay the decay, such as 0.999
+     */
+    public Ema(Layer layer, float decay) {
+        if (!(decay >= 0f && decay < 1f)) {
+            throw new IllegalArgumentException("Ema: decay must be in [0, 1), got " + decay);
+        }
+        this.layer = layer;
+        this.decay = decay;
+        shadow.putAll(layer.stateDict());
+    }
+
+    /** Moves the average towards the layer's current weights. */
+    public void update() {
+        try (Autograd.Scope scope = Autograd.noGrad()) {
+            layer.parameters().forEach((name, p) ->
+                    shadow.put(name, shadow.get(name).mul(decay).add(p.value().detach().mul(1f - decay))));
+        }
+    }
+
+    /**
+     * Returns the averaged weights by name, a state dict for {@link Layer#loadStateDict}.
+     *
+     * @return a copy of the map
+     */
+    public Map<String, Tensor> weights() {
+        return new LinkedHashMap<>(shadow);
+    }
+
+    /**
+     * Replaces the averaged weights, when resuming from a checkpoint.
+     *
+     * @param weights averaged weights by name; the keys must be the layer's parameter names
+     */
+    public void load(Map<String, Tensor> weights) {
+        if (!weights.keySet().equals(shadow.keySet())) {
+            throw new IllegalArgumentException("Ema.load: keys differ from the layer's parameters");
+        }
+        shadow.putAll(weights);
+    }
+}

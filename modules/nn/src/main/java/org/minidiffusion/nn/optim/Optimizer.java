@@ -1,0 +1,143 @@
+package org.minidiffusion.nn.optim;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.minidiffusion.core.api.Autograd;
+import org.minidiffusion.core.api.Parameter;
+import org.minidiffusion.core.api.Tensor;
+
+/** A rule that updates named parameters from their gradients. */
+public abstract class Optimizer {
+    /** The parameters by name, in a fixed order. */
+    protected final Map<String, Parameter> params;
+    private float learningRate;
+    private long steps;
+    private float gradScale = 1f;
+
+    /**
+     * Creates the optimiser.
+     *
+     * @param params       the parameters, such as {@code layer.parameters()}
+     * @param learningRate the initial step size
+     */
+    protected Optimizer(Map<String, Parameter> params, float learningRate) {
+        if (params.isEmpty()) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": no parameters to optimise");
+        }
+        this.params = new LinkedHashMap<>(params);
+        this.learningRate = learningRate;
+    }
+
+    /**
+     * Returns the current step size.
+     *
+     * @return the learning rate
+     */
+    public float learningRate() {
+        return learningRate;
+    }
+
+    /**
+     * Sets the step size, for example from a schedule.
+     *
+     * @param lr the new learning rate
+     */
+    public void setLearningRate(float lr) {
+        this.learningRate = lr;
+    }
+
+    /**
+     * Returns how many steps have been taken.
+     *
+     * @return the step count
+     */
+    public long steps() {
+        return steps;
+    }
+
+    /**
+     * Returns the L2 norm of all gradients together; parameters without a gradient count as zero.
+     *
+     * @return the global gradient norm
+     */
+    public double gradNorm() {
+        double sq = 0;
+        for (Parameter p : params.values()) {
+            if (p.value().hasGrad()) {
+                for (float g : p.grad().toArray()) {
+                    sq += (double) g * g;
+                }
+            }
+        }
+        return Math.sqrt(sq);
+    }
+
+    /**
+     * Clips by global norm, as {@code torch.nn.utils.clip_grad_norm_}: if the gradients' global
+     * norm exceeds {@code maxNorm}, the next {@link #step()} scales them by {@code maxNorm / norm}.
+     *
+     * @param maxNorm the largest norm allowed
+     * @return the norm before clipping
+     */
+    public double clipGradNorm(double maxNorm) {
+        double norm = gradNorm();
+        gradScale = norm > maxNorm ? (float) (maxNorm / (norm + 1e-6)) : 1f;
+        return norm;
+    }
+
+    /**
+     * Updates every parameter that has a gradient; the new values carry no gradient.
+     */
+    public void step() {
+        steps++;
+        float scale = gradScale;
+        gradScale = 1f;
+        try (Autograd.Scope scope = Autograd.noGrad()) {
+            params.forEach((name, p) -> {
+                if (p.value().hasGrad()) {
+                    Tensor g = scale == 1f ? p.grad() : p.grad().mul(scale);
+                    p.set(update(name, p.value(), g));
+                }
+            });
+        }
+    }
+
+    /** Clears every parameter's gradient without updating. */
+    public void zeroGrad() {
+        params.values().forEach(p -> p.value().zeroGrad());
+    }
+
+    /**
+     * Computes one parameter's new value.
+     *
+     * @param name  the parameter's name, the key of its state
+     * @param value the current value
+     * @param grad  its gradient
+     * @return the new value
+     */
+    protected abstract Tensor update(String name, Tensor value, Tensor grad);
+
+    /**
+     * Returns the optimiser's state (moments and step count) as named tensors, for checkpoints.
+     *
+     * @return a new map
+     */
+    public Map<String, Tensor> state() {
+        Map<String, Tensor> s = new LinkedHashMap<>();
+        s.put("steps", Tensor.scalar(steps));
+        return s;
+    }
+
+    /**
+     * Restores state written by {@link #state()}.
+     *
+     * @param state the named tensors
+     */
+    public void loadState(Map<String, Tensor> state) {
+        Tensor s = state.get("steps");
+        if (s == null) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ".loadState: missing key 'steps'");
+        }
+        steps = (long) s.item();
+    }
+}
