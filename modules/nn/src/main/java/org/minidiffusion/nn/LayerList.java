@@ -17,6 +17,10 @@ import org.minidiffusion.core.api.Tensor;
 public final class LayerList<L extends Layer> extends AbstractLayer implements Iterable<L> {
     private final List<L> layers = new ArrayList<>();
 
+    /** Creates an empty list. */
+    public LayerList() {
+    }
+
     /**
      * Appends a layer under the next index.
      *

@@ -20,6 +20,10 @@ public abstract class AbstractLayer implements Layer {
     private final Map<String, Layer> children = new LinkedHashMap<>();
     private boolean training = true;
 
+    /** Creates a layer in training mode with no parameters or children yet. */
+    protected AbstractLayer() {
+    }
+
     /**
      * Registers a parameter of this layer.
      *

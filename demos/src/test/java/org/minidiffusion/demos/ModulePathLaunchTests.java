@@ -1,0 +1,234 @@
+package org.minidiffusion.demos;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.minidiffusion.core.api.Backends;
+import org.minidiffusion.core.spi.BackendProvider;
+
+/**
+ * Launches the demos in child JVMs the way users do, on the module path with zero, one or both
+ * backend modules, and once on the class path.
+ *
+ * <p>The modules are taken from where this test's class path found them: in a reactor build these
+ * are the exploded {@code target/classes} directories (or the jars after {@code package}), so the
+ * test runs under {@code mvn test} as well as {@code mvn verify}.
+ */
+class ModulePathLaunchTests {
+    private static final long TIMEOUT_SECONDS = 60;
+    private static final String MAIN_MODULE = "org.minidiffusion.demos/org.minidiffusion.demos.Demos";
+    private static final String[] QUICK_MLP = {"mlp", "--steps", "3"};
+
+    private static Path demos;
+    private static Path core;
+    private static Path scalar;
+    private static Path parallel;
+
+    @TempDir
+    Path tmp;
+
+    /** The outcome of a child JVM. */
+    private record Run(List<String> command, int exitCode, String out, String err) {
+        @Override
+        public String toString() {
+            return "command: " + String.join(" ", command) + "\nexit code: " + exitCode
+                    + "\n--- stdout ---\n" + out + "--- stderr ---\n" + err;
+        }
+
+        void assertNoStackTrace() {
+            assertFalse(err.contains("\tat ") || err.contains("Exception in thread"),
+                    "stderr must not hold a stack trace\n" + this);
+        }
+    }
+
+    @BeforeAll
+    static void locateModules() {
+        demos = locationOf(Demos.class);
+        core = locationOf(Backends.class);
+        Map<String, Path> backends = new HashMap<>();
+        ServiceLoader.load(BackendProvider.class).stream().forEach(p -> backends.put(p.get().id(), locationOf(p.type())));
+        scalar = backends.get("scalar");
+        parallel = backends.get("parallel");
+        assertNotNull(scalar, "backend-scalar is not on the test class path; found " + backends);
+        assertNotNull(parallel, "backend-parallel is not on the test class path; found " + backends);
+    }
+
+    @Test
+    void onlyTheScalarBackend() throws Exception {
+        Run run = launchModules(List.of(scalar), List.of(), QUICK_MLP);
+        assertTrained(run);
+        assertUsing(run, "scalar", "the only backend found");
+    }
+
+    @Test
+    void onlyTheParallelBackend() throws Exception {
+        Run run = launchModules(List.of(parallel), List.of(), QUICK_MLP);
+        assertTrained(run);
+        assertUsing(run, "parallel", "the only backend found");
+    }
+
+    @Test
+    void bothBackendsPreferTheHigherPriority() throws Exception {
+        Run run = launchModules(List.of(scalar, parallel), List.of(), QUICK_MLP);
+        assertTrained(run);
+        assertUsing(run, "parallel", "highest priority (100)");
+        assertTrue(run.out().contains("backends found: scalar (priority 10), parallel (priority 100)")
+                || run.out().contains("backends found: parallel (priority 100), scalar (priority 10)"), run.toString());
+    }
+
+    @Test
+    void theSystemPropertyChoosesTheOtherBackend() throws Exception {
+        Run run = launchModules(List.of(scalar, parallel), List.of("-D" + Backends.PROPERTY + "=scalar"), QUICK_MLP);
+        assertTrained(run);
+        assertUsing(run, "scalar", "chosen by system property " + Backends.PROPERTY + "=scalar");
+    }
+
+    @Test
+    void theEnvironmentVariableChoosesTheOtherBackend() throws Exception {
+        Run run = launch(modulePathCommand(List.of(scalar, parallel), List.of(), QUICK_MLP),
+                Map.of(Backends.ENV, "scalar"));
+        assertTrained(run);
+        assertUsing(run, "scalar", "chosen by environment variable " + Backends.ENV + "=scalar");
+    }
+
+    @Test
+    void noBackendIsAClearErrorWithoutAStackTrace() throws Exception {
+        Run run = launchModules(List.of(), List.of(), QUICK_MLP);
+        assertEquals(1, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("error: no mini-diffusion backend found"), run.toString());
+        assertTrue(run.err().contains("org.minidiffusion.backend.scalar"), "names a module to add\n" + run);
+        assertTrue(run.err().contains("org.minidiffusion.backend.parallel"), "names a module to add\n" + run);
+        assertFalse(run.out().contains("training"), run.toString());
+        run.assertNoStackTrace();
+    }
+
+    @Test
+    void anUnknownIdIsAClearErrorListingTheAvailableIds() throws Exception {
+        Run run = launchModules(List.of(scalar, parallel), List.of("-D" + Backends.PROPERTY + "=nope"), QUICK_MLP);
+        assertEquals(1, run.exitCode(), run.toString());
+        String error = run.err().lines().filter(l -> l.startsWith("error: ")).findFirst().orElse("");
+        assertTrue(error.contains("'nope'"), run.toString());
+        assertTrue(error.contains("available: ") && error.contains("scalar") && error.contains("parallel"),
+                run.toString());
+        run.assertNoStackTrace();
+    }
+
+    @Test
+    void aBadOptionIsAUsageErrorWithoutAStackTrace() throws Exception {
+        Run run = launchModules(List.of(scalar), List.of(), "mlp", "--steps", "-3");
+        assertEquals(2, run.exitCode(), run.toString());
+        assertTrue(run.err().startsWith("error: --steps of 'mlp' needs an integer"), run.toString());
+        assertTrue(run.err().contains("usage:"), run.toString());
+        run.assertNoStackTrace();
+    }
+
+    @Test
+    void theBenchmarkTimesEveryBackend() throws Exception {
+        Run run = launchModules(List.of(scalar, parallel), List.of(), "bench", "--size", "64", "--iters", "2");
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(run.out().lines().anyMatch(l -> l.startsWith("scalar ") && l.contains("GFLOP/s")), run.toString());
+        assertTrue(run.out().lines().anyMatch(l -> l.startsWith("parallel ") && l.contains("GFLOP/s")), run.toString());
+        assertTrue(run.out().contains("parallel/scalar speed-up: "), run.toString());
+    }
+
+    @Test
+    void theClassPathFindsABackendThroughMetaInfServices() throws Exception {
+        List<String> command = new ArrayList<>(List.of(java(), "-cp", join(List.of(demos, core, scalar)),
+                Demos.class.getName()));
+        command.addAll(Arrays.asList(QUICK_MLP));
+        Run run = launch(command, Map.of());
+        assertTrained(run);
+        assertUsing(run, "scalar", "the only backend found");
+        assertTrue(run.out().contains("class path"), "the provider was loaded from the class path\n" + run);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static void assertTrained(Run run) {
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(run.out().contains("step    3  loss "), run.toString());
+        assertTrue(run.out().contains("training accuracy "), run.toString());
+    }
+
+    private static void assertUsing(Run run, String id, String reason) {
+        String using = run.out().lines().filter(l -> l.startsWith("using backend '")).findFirst()
+                .orElseGet(() -> fail("no 'using backend' line\n" + run));
+        assertTrue(using.startsWith("using backend '" + id + "' ("), run.toString());
+        assertTrue(using.contains(reason), "expected the reason '" + reason + "'\n" + run);
+    }
+
+    private Run launchModules(List<Path> backends, List<String> jvmOptions, String... args)
+            throws IOException, InterruptedException {
+        return launch(modulePathCommand(backends, jvmOptions, args), Map.of());
+    }
+
+    private static List<String> modulePathCommand(List<Path> backends, List<String> jvmOptions, String... args) {
+        List<Path> modulePath = new ArrayList<>(List.of(demos, core));
+        modulePath.addAll(backends);
+        List<String> command = new ArrayList<>();
+        command.add(java());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("--module-path", join(modulePath), "-m", MAIN_MODULE));
+        command.addAll(Arrays.asList(args));
+        return command;
+    }
+
+    private Run launch(List<String> command, Map<String, String> environment)
+            throws IOException, InterruptedException {
+        Path out = Files.createTempFile(tmp, "stdout", ".txt");
+        Path err = Files.createTempFile(tmp, "stderr", ".txt");
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile());
+        builder.environment().remove(Backends.ENV);
+        builder.environment().putAll(environment);
+        Process process = builder.start();
+        boolean exited = process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        if (!exited) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        Run run = new Run(command, exited ? process.exitValue() : -1, Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
+        if (!exited) {
+            fail("the child JVM did not exit within " + TIMEOUT_SECONDS + " s\n" + run);
+        }
+        return run;
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static String join(List<Path> paths) {
+        return paths.stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator));
+    }
+
+    /** Returns the class directory or jar a class was loaded from. */
+    private static Path locationOf(Class<?> type) {
+        try {
+            return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toAbsolutePath();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException("cannot locate " + type, e);
+        }
+    }
+}

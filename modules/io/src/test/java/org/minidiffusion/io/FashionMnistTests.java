@@ -1,0 +1,130 @@
+package org.minidiffusion.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HexFormat;
+import org.eclipse.collections.api.bag.primitive.IntBag;
+import org.eclipse.collections.api.list.primitive.ImmutableIntList;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.minidiffusion.core.api.Shape;
+import org.minidiffusion.core.api.Tensor;
+
+class FashionMnistTests {
+    private static FashionMnist test;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void load() throws IOException {
+        test = FashionMnist.load(IdxTests.DATA, FashionMnist.TEST_SPLIT);
+    }
+
+    @Test
+    void theCommittedTestSplitHasKnownSizesAndLabels() {
+        assertEquals(10_000, test.size());
+        assertEquals(28, test.height());
+        assertEquals(28, test.width());
+        ImmutableIntList labels = test.labels();
+        assertEquals(10_000, labels.size());
+        // Not labels.subList(0, 10): Eclipse Collections 13 throws "subList not yet implemented!".
+        assertArrayEquals(new int[] {9, 2, 1, 1, 6, 1, 4, 6, 5, 7}, Arrays.copyOf(labels.toArray(), 10));
+        assertEquals(5, test.label(9_999));
+        IntBag counts = labels.toBag();
+        for (int c = 0; c < 10; c++) {
+            assertEquals(1000, counts.occurrencesOf(c), "class " + c);
+        }
+        assertEquals("Ankle boot", FashionMnist.className(test.label(0)));
+        assertEquals(10, FashionMnist.CLASS_NAMES.size());
+    }
+
+    @Test
+    void imagesAreScaledToMinusOneToOne() {
+        Tensor image = test.image(0);
+        assertEquals(Shape.of(1, 28, 28), image.shape());
+        assertEquals(33_456, Math.round(pixelSum(image)));
+        assertEquals(24_390, Math.round(pixelSum(test.image(9_999))));
+        float[] values = image.toArray();
+        assertEquals(-1f, values[0]);
+        // Row 14 of image 0 holds 0, 0, 0, 0, 0, 0, 2, 4, 1, 0, 0, 0, 98, ...
+        assertEquals(2 / 127.5f - 1f, values[14 * 28 + 6]);
+        assertEquals(98 / 127.5f - 1f, values[14 * 28 + 12]);
+    }
+
+    @Test
+    void batchesStackImagesAndLabelsInIndexOrder() {
+        FashionMnist.Batch batch = test.batch(9_999, 0, 0);
+        assertEquals(Shape.of(3, 1, 28, 28), batch.images().shape());
+        assertArrayEquals(new int[] {5, 9, 9}, batch.labels().toArray());
+        float[] values = batch.images().toArray();
+        float[] last = test.image(9_999).toArray();
+        float[] first = test.image(0).toArray();
+        for (int p = 0; p < 784; p++) {
+            assertEquals(last[p], values[p]);
+            assertEquals(first[p], values[784 + p]);
+            assertEquals(first[p], values[2 * 784 + p]);
+        }
+        assertThrows(IndexOutOfBoundsException.class, () -> test.batch(0, 10_000));
+        assertThrows(IndexOutOfBoundsException.class, () -> test.image(-1));
+    }
+
+    @Test
+    void mismatchedCountsNameBothFilesAndCounts() throws IOException {
+        Path images = Files.write(dir.resolve("images.idx"), HexFormat.of().parseHex("00000803" + "00000003"
+                + "00000001" + "00000001" + "010203"));
+        Path labels = Files.write(dir.resolve("labels.idx"), HexFormat.of().parseHex("00000801" + "00000002" + "0001"));
+        FileFormatException e = assertThrows(FileFormatException.class, () -> FashionMnist.load(images, labels));
+        assertEquals(labels + ": has 2 labels but the images file " + images + " has 3 images", e.getMessage());
+    }
+
+    @Test
+    void rejectsWrongShapesAndLabels() throws IOException {
+        Path flat = Files.write(dir.resolve("flat.idx"), HexFormat.of().parseHex("00000801" + "00000001" + "0a"));
+        FileFormatException e = assertThrows(FileFormatException.class, () -> FashionMnist.load(flat, flat));
+        assertTrue(e.getMessage().contains("expected images of shape (N, H, W), found (1)"), e.getMessage());
+        Path image = Files.write(dir.resolve("one.idx"), HexFormat.of().parseHex("00000803" + "00000001"
+                + "00000001" + "00000001" + "00"));
+        e = assertThrows(FileFormatException.class, () -> FashionMnist.load(image, flat));
+        assertEquals(flat + ": expected labels 0 to 9, found 10 at index 0", e.getMessage());
+    }
+
+    @Test
+    void rejectsUnknownSplitsAndMissingFiles() {
+        assertThrows(IllegalArgumentException.class, () -> FashionMnist.load(IdxTests.DATA, "validation"));
+        NoSuchFileException e = assertThrows(NoSuchFileException.class,
+                () -> FashionMnist.load(dir, FashionMnist.TRAIN_SPLIT));
+        assertTrue(e.getMessage().contains("train-images-idx3-ubyte.gz"), e.getMessage());
+        assertTrue(e.getMessage().contains("apt-get install dataset-fashion-mnist"), e.getMessage());
+    }
+
+    @Test
+    void theSystemTrainingSplitHasSixThousandImagesPerClass() throws IOException {
+        assumeTrue(Files.isDirectory(FashionMnist.SYSTEM_DIR), "dataset-fashion-mnist is not installed");
+        FashionMnist train = FashionMnist.load(FashionMnist.SYSTEM_DIR, FashionMnist.TRAIN_SPLIT);
+        assertEquals(60_000, train.size());
+        IntBag counts = train.labels().toBag();
+        for (int c = 0; c < 10; c++) {
+            assertEquals(6000, counts.occurrencesOf(c), "class " + c);
+        }
+        assertEquals(76_247, Math.round(pixelSum(train.image(0))));
+    }
+
+    private static double pixelSum(Tensor image) {
+        double sum = 0;
+        for (float v : image.toArray()) {
+            sum += (v + 1) * 127.5;
+        }
+        return sum;
+    }
+}
