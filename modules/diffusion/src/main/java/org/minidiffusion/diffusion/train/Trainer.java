@@ -1,0 +1,257 @@
+package org.minidiffusion.diffusion.train;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.eclipse.collections.api.list.primitive.MutableIntList;
+import org.eclipse.collections.impl.list.mutable.primitive.IntArrayList;
+import org.minidiffusion.core.api.Autograd;
+import org.minidiffusion.core.api.Rng;
+import org.minidiffusion.core.api.Tensor;
+import org.minidiffusion.diffusion.NoiseSchedule;
+import org.minidiffusion.diffusion.unet.UNet;
+import org.minidiffusion.diffusion.unet.UNetConfig;
+import org.minidiffusion.io.Safetensors;
+import org.minidiffusion.io.SafetensorsFile;
+import org.minidiffusion.nn.optim.Adam;
+import org.minidiffusion.nn.optim.Ema;
+import org.minidiffusion.nn.optim.LearningRateSchedule;
+
+/**
+ * Trains a {@link UNet} with the simplified DDPM objective (Ho et al. 2020, Algorithm 1, eq. 14):
+ * draw {@code t} and {@code eps}, form {@code x_t = sqrt(alphaBar_t) x0 + sqrt(1 - alphaBar_t) eps},
+ * and regress the network's output onto the target of the chosen prediction type.
+ *
+ * <p>Every random choice of step {@code s} (data order, timesteps, noise, dropped labels) is a
+ * function of the seed and {@code s} alone, so a run resumed from a checkpoint continues exactly as
+ * if it had never stopped.
+ */
+public final class Trainer {
+    private static final String MODEL = "model.";
+    private static final String EMA = "ema.";
+    private static final String OPTIM = "optim.";
+
+    private final UNet model;
+    private final TrainConfig config;
+    private final TrainingData data;
+    private final NoiseSchedule schedule;
+    private final Adam optimizer;
+    private final Ema ema;
+    private final LearningRateSchedule lr;
+    private long completed;
+    private int cachedEpoch = -1;
+    private MutableIntList cachedOrder;
+
+    /**
+     * The outcome of one step.
+     *
+     * @param step     the 1-based step just taken
+     * @param loss     the mean squared error of that batch
+     * @param gradNorm the global gradient norm before clipping
+     * @param lr       the learning rate used
+     */
+    public record StepResult(long step, double loss, double gradNorm, float lr) {
+    }
+
+    /**
+     * Starts a run on a freshly initialised model.
+     *
+     * @param model  the model to train
+     * @param config the settings
+     * @param data   the images
+     */
+    public Trainer(UNet model, TrainConfig config, TrainingData data) {
+        if (data.size() < config.batchSize()) {
+            throw new IllegalArgumentException("Trainer: the data has " + data.size()
+                    + " examples, fewer than one batch of " + config.batchSize());
+        }
+        this.model = model;
+        this.config = config;
+        this.data = data;
+        this.schedule = NoiseSchedule.of(config.betaSchedule(), config.trainTimesteps());
+        this.optimizer = Adam.adamW(model.parameters(), config.learningRate(), config.weightDecay());
+        this.ema = new Ema(model, config.emaDecay());
+        this.lr = new LearningRateSchedule(config.learningRate(), config.learningRate() * 0.05f,
+                config.warmupSteps(), config.steps());
+    }
+
+    /**
+     * Returns the model being trained.
+     *
+     * @return the model, with its current (not averaged) weights
+     */
+    public UNet model() {
+        return model;
+    }
+
+    /**
+     * Returns the settings.
+     *
+     * @return the config
+     */
+    public TrainConfig config() {
+        return config;
+    }
+
+    /**
+     * Returns the number of steps taken so far, including those before a resume.
+     *
+     * @return the completed steps
+     */
+    public long completedSteps() {
+        return completed;
+    }
+
+    /**
+     * Returns a new model holding the EMA weights, for sampling.
+     *
+     * @return the averaged model in evaluation mode
+     */
+    public UNet emaModel() {
+        UNet copy = new UNet(model.config(), new Rng(0));
+        copy.loadStateDict(ema.weights());
+        copy.train(false);
+        return copy;
+    }
+
+    /**
+     * Takes one optimiser step.
+     *
+     * @return the loss and statistics of the step
+     * @throws TrainingDivergedException if the loss is NaN or infinite; no weight is changed then
+     */
+    public StepResult step() {
+        long s = completed + 1;
+        Rng rng = new Rng(mix(config.seed(), s));
+        TrainingData.Batch batch = data.batch(batchIndices(completed));
+        int b = batch.labels().length;
+        int[] t = schedule.randomTimesteps(rng, b);
+        Tensor noise = Tensor.randn(rng, batch.images().shape().toArray());
+        int[] labels = dropLabels(batch.labels(), rng);
+        Tensor xt = schedule.qSample(batch.images(), noise, t);
+        Tensor target = schedule.target(config.prediction(), batch.images(), noise, t);
+        Tensor diff = model.forward(xt, t, labels).sub(target);
+        Tensor loss = diff.mul(diff).mean();                       // eq. 14
+        double value = loss.item();
+        if (!Double.isFinite(value)) {
+            optimizer.zeroGrad();
+            throw new TrainingDivergedException("training stopped: the loss is " + value + " at step " + s
+                    + "; the weights were not updated and earlier checkpoints are intact. Try a lower learning rate.");
+        }
+        loss.backward();
+        double norm = config.gradClip() > 0f ? optimizer.clipGradNorm(config.gradClip()) : optimizer.gradNorm();
+        float rate = lr.at(s);
+        optimizer.setLearningRate(rate);
+        optimizer.step();
+        ema.update();
+        completed = s;
+        return new StepResult(s, value, norm, rate);
+    }
+
+    private int[] dropLabels(int[] labels, Rng rng) {
+        int nullClass = model.config().numClasses();
+        if (nullClass == 0) {
+            return null;
+        }
+        int[] out = labels.clone();
+        for (int i = 0; i < out.length; i++) {
+            if (rng.nextFloat() < config.classDropout()) {
+                out[i] = nullClass;                                  // train the unconditional model too
+            }
+        }
+        return out;
+    }
+
+    /** Returns the dataset indices of the batch after {@code done} steps: epochs of seeded permutations. */
+    private int[] batchIndices(long done) {
+        int n = data.size();
+        int[] idx = new int[config.batchSize()];
+        for (int i = 0; i < idx.length; i++) {
+            long position = done * config.batchSize() + i;
+            idx[i] = epochOrder((int) (position / n)).get((int) (position % n));
+        }
+        return idx;
+    }
+
+    private MutableIntList epochOrder(int epoch) {
+        if (epoch != cachedEpoch) {
+            MutableIntList order = IntArrayList.newWithNValues(0, 0);
+            for (int i = 0; i < data.size(); i++) {
+                order.add(i);
+            }
+            Rng rng = new Rng(mix(config.seed() ^ 0x5DEECE66DL, epoch));
+            for (int i = order.size() - 1; i > 0; i--) {              // Fisher-Yates
+                int j = rng.nextInt(i + 1);
+                int tmp = order.get(i);
+                order.set(i, order.get(j));
+                order.set(j, tmp);
+            }
+            cachedOrder = order;
+            cachedEpoch = epoch;
+        }
+        return cachedOrder;
+    }
+
+    private static long mix(long seed, long step) {
+        return new Rng(seed * 0x9E3779B97F4A7C15L + step).nextLong();
+    }
+
+    /**
+     * Writes the model, EMA and optimiser state and both configs to a safetensors file, atomically.
+     *
+     * @param file the checkpoint
+     * @throws IOException if writing fails; an existing file is then left as it was
+     */
+    public void save(Path file) throws IOException {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        try (Autograd.Scope scope = Autograd.noGrad()) {
+            model.stateDict().forEach((k, v) -> tensors.put(MODEL + k, v));
+            ema.weights().forEach((k, v) -> tensors.put(EMA + k, v));
+            optimizer.state().forEach((k, v) -> tensors.put(OPTIM + k, v));
+        }
+        Map<String, String> meta = new LinkedHashMap<>(model.config().toMetadata());
+        meta.putAll(config.toMetadata());
+        meta.put("completed_steps", Long.toString(completed));
+        meta.put("format", "mini-diffusion training checkpoint");
+        Safetensors.write(file, tensors, meta);
+    }
+
+    /**
+     * Resumes a run from a checkpoint written by {@link #save}.
+     *
+     * @param file     the checkpoint
+     * @param data     the same images the run was started on
+     * @param newSteps the total number of steps to train to, or 0 to keep the checkpoint's plan
+     * @return the trainer, ready to continue
+     * @throws IOException if the file cannot be read or lacks a key
+     */
+    public static Trainer resume(Path file, TrainingData data, int newSteps) throws IOException {
+        SafetensorsFile f = Safetensors.read(file);
+        Map<String, String> meta = f.metadata();
+        TrainConfig config = TrainConfig.fromMetadata(meta);
+        if (newSteps > 0) {
+            config = config.withSteps(newSteps);
+        }
+        Trainer trainer = new Trainer(new UNet(UNetConfig.fromMetadata(meta), new Rng(config.seed())), config, data);
+        trainer.model.loadStateDict(withPrefix(f, MODEL));
+        trainer.ema.load(withPrefix(f, EMA));
+        trainer.optimizer.loadState(withPrefix(f, OPTIM));
+        String done = meta.get("completed_steps");
+        if (done == null) {
+            throw new IOException(file + ": checkpoint metadata lacks the key 'completed_steps'");
+        }
+        trainer.completed = Long.parseLong(done.trim());
+        return trainer;
+    }
+
+    private static Map<String, Tensor> withPrefix(SafetensorsFile f, String prefix) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        f.tensors().forEach((k, v) -> {
+            if (k.startsWith(prefix)) {
+                out.put(k.substring(prefix.length()), v);
+            }
+        });
+        return out;
+    }
+}
