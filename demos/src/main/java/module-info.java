@@ -1,13 +1,15 @@
 /**
- * Runnable demos of mini-diffusion: a tiny MLP trained with autograd, a matmul benchmark, and a
- * report of the discovered compute backends.
+ * Runnable demos of mini-diffusion: training a class-conditional diffusion model on Fashion-MNIST
+ * and generating images with it, a classifier that measures how recognisable they are, a tiny MLP
+ * trained with autograd, a matmul benchmark, and a report of the discovered compute backends.
  *
- * <p>This module requires only the core; a backend module must also be on the module path:
+ * <p>A backend module must also be on the module path:
  * <pre>{@code
  * java --module-path demos/target/lib:backend-parallel/target/backend-parallel.jar \
- *      -m org.minidiffusion.demos/org.minidiffusion.demos.Demos mlp
+ *      -m org.minidiffusion.demos/org.minidiffusion.demos.Demos train
  * }</pre>
  */
 module org.minidiffusion.demos {
     requires org.minidiffusion.core;
+    requires org.minidiffusion.diffusion;
 }

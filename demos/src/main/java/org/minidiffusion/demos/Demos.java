@@ -1,6 +1,12 @@
 package org.minidiffusion.demos;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -8,13 +14,16 @@ import java.util.stream.Collectors;
 import org.minidiffusion.core.api.Backend;
 import org.minidiffusion.core.api.BackendException;
 import org.minidiffusion.core.api.Backends;
+import org.minidiffusion.diffusion.train.TrainingDivergedException;
+import org.minidiffusion.io.FashionMnist;
 
 /**
- * The command-line entry point of the demos: {@code backends}, {@code mlp}, {@code bench} or
- * {@code help}.
+ * The command-line entry point of the demos: {@code backends}, {@code mlp}, {@code bench},
+ * {@code train}, {@code generate}, {@code classifier-train}, {@code evaluate} or {@code help}.
  *
  * <p>A bad command line prints a one-line error and the usage and exits with code 2; a missing or
- * unknown backend prints the reason and exits with code 1.
+ * unknown backend, a missing file or a diverging training run prints the reason, without a stack
+ * trace, and exits with code 1.
  */
 public final class Demos {
     /** The usage text. */
@@ -30,11 +39,49 @@ public final class Demos {
             "                                 time an NxN matmul on every discovered backend (defaults: --size "
                     + MatmulBench.DEFAULT_SIZE + " --iters " + MatmulBench.DEFAULT_ITERS + " --warmup "
                     + MatmulBench.DEFAULT_WARMUP + ")",
+            "  train [--out DIR] [--resume] [--steps N] [--batch N] [--lr X] [--model " + String.join("|", ModelSize.ids())
+                    + "] [--seed N]",
+            "        [--data DIR] [--split t10k|train] [--sample-every N] [--checkpoint-every N] [--sample-steps N]",
+            "        [--backend ID]",
+            "                                 train a class-conditional diffusion U-Net on Fashion-MNIST with a progress bar;",
+            "                                 writes checkpoint.safetensors, samples/step-NNNNNN.png (one row per class),",
+            "                                 loss.png, losses.csv and model.safetensors (the EMA weights, for generate) to",
+            "                                 --out; --resume continues <out>/checkpoint.safetensors, up to --steps if given",
+            "                                 (defaults: --out " + TrainCommand.DEFAULT_OUT + " --steps " + TrainCommand.DEFAULT_STEPS
+                    + " --batch " + TrainCommand.DEFAULT_BATCH + " --lr " + TrainCommand.DEFAULT_LR + " --model "
+                    + TrainCommand.DEFAULT_MODEL.id(),
+            "                                 --seed " + TrainCommand.DEFAULT_SEED + " --data " + FashionMnist.DEFAULT_DIR
+                    + " --checkpoint-every " + TrainCommand.DEFAULT_CHECKPOINT_EVERY + " --sample-steps "
+                    + TrainCommand.DEFAULT_SAMPLE_STEPS + ";",
+            "                                 --sample-every: a tenth of --steps, at least " + TrainCommand.MIN_SAMPLE_EVERY
+                    + "; --split: t10k for the built-in data,",
+            "                                 else train if --data has it)",
+            "  generate [--model FILE] [--out PNG] [--sampler ddim|ddpm] [--steps N] [--eta X] [--guidance X] [--seed N]",
+            "           [--count N] [--backend ID]",
+            "                                 sample --count images into a PNG grid with one row per class; --model also",
+            "                                 takes a training checkpoint (defaults: --model " + GenerateCommand.DEFAULT_MODEL,
+            "                                 --out " + GenerateCommand.DEFAULT_OUT + " --sampler " + GenerateCommand.DEFAULT_SAMPLER
+                    + " --steps " + GenerateCommand.DEFAULT_STEPS + " --eta " + GenerateCommand.DEFAULT_ETA + " --guidance "
+                    + GenerateCommand.DEFAULT_GUIDANCE + " --seed " + GenerateCommand.DEFAULT_SEED + " --count "
+                    + GenerateCommand.DEFAULT_COUNT + ")",
+            "  classifier-train [--data DIR] [--out FILE] [--epochs N] [--batch N] [--lr X] [--seed N] [--steps N]",
+            "                   [--backend ID]",
+            "                                 train the CNN classifier that evaluate uses on the 60,000-image train split",
+            "                                 and test it on t10k; --steps N stops early, for a quick run (defaults: --data",
+            "                                 " + ClassifierCommand.DEFAULT_DATA + " --out " + ClassifierCommand.DEFAULT_OUT,
+            "                                 --epochs " + ClassifierCommand.DEFAULT_EPOCHS + " --batch "
+                    + ClassifierCommand.DEFAULT_BATCH + " --lr " + ClassifierCommand.DEFAULT_LR + " --seed "
+                    + ClassifierCommand.DEFAULT_SEED + ")",
+            "  evaluate [--classifier FILE] [--out PNG] [the options of generate]",
+            "                                 generate images as generate does and print the fraction the classifier",
+            "                                 labels as the class requested, per class and overall; --out also writes",
+            "                                 the grid (default --classifier " + EvaluateCommand.DEFAULT_CLASSIFIER + ")",
             "  help                           show this text",
             "",
             "backends: put backend-scalar.jar (module org.minidiffusion.backend.scalar) and/or backend-parallel.jar",
             "(module org.minidiffusion.backend.parallel) on the module path; the highest priority wins unless",
-            "-D" + Backends.PROPERTY + "=<id> or the environment variable " + Backends.ENV + " names one.");
+            "-D" + Backends.PROPERTY + "=<id> or the environment variable " + Backends.ENV + " names one;",
+            "--backend <id> of train, generate, classifier-train and evaluate sets -D" + Backends.PROPERTY + "=<id>.");
 
     private Demos() {
     }
@@ -58,7 +105,8 @@ public final class Demos {
      * @param args the subcommand and its options
      * @param out  the standard output
      * @param err  the standard error
-     * @return the exit code: 0 on success, 1 if no backend can be used, 2 for a bad command line
+     * @return the exit code: 0 on success, 1 if no backend can be used or the command fails for a
+     *         reason the user can fix (such as a missing file), 2 for a bad command line
      */
     static int run(String[] args, PrintStream out, PrintStream err) {
         try {
@@ -93,6 +141,35 @@ public final class Demos {
                     out.println("backends found: " + ids(found));
                     MatmulBench.run(found, size, warmup, iters, out);
                 }
+                case "train" -> {
+                    Options o = Options.parse(command, args, 1, TrainCommand.OPTIONS, TrainCommand.FLAGS);
+                    TrainCommand.Settings settings = TrainCommand.parse(o);
+                    try (Backends.Scope scope = useBackend(o, out)) {
+                        TrainCommand.run(settings, out);
+                    }
+                }
+                case "generate" -> {
+                    Options o = Options.parse(command, args, 1, GenerateCommand.OPTIONS);
+                    GenerateCommand.Settings settings = GenerateCommand.parse(o);
+                    try (Backends.Scope scope = useBackend(o, out)) {
+                        GenerateCommand.run(settings, out);
+                    }
+                }
+                case "classifier-train" -> {
+                    Options o = Options.parse(command, args, 1, ClassifierCommand.OPTIONS);
+                    ClassifierCommand.Settings settings = ClassifierCommand.parse(o);
+                    try (Backends.Scope scope = useBackend(o, out)) {
+                        ClassifierCommand.run(settings, out);
+                    }
+                }
+                case "evaluate" -> {
+                    Options o = Options.parse(command, args, 1, EvaluateCommand.OPTIONS);
+                    GenerateCommand.Settings settings = GenerateCommand.parse(o);
+                    Path classifier = o.path("classifier", EvaluateCommand.DEFAULT_CLASSIFIER);
+                    try (Backends.Scope scope = useBackend(o, out)) {
+                        EvaluateCommand.run(settings, o.has("out"), classifier, out);
+                    }
+                }
                 default -> throw new UsageException("unknown command '" + command + "'");
             }
             return 0;
@@ -100,10 +177,59 @@ public final class Demos {
             err.println("error: " + e.getMessage());
             err.println(USAGE);
             return 2;
-        } catch (BackendException e) {
+        } catch (BackendException | DemoException | TrainingDivergedException e) {
+            out.flush();
             err.println("error: " + e.getMessage());
             return 1;
+        } catch (IOException e) {
+            out.flush();
+            err.println("error: " + describe(e));
+            return 1;
+        } catch (UncheckedIOException e) {
+            out.flush();
+            err.println("error: " + describe(e.getCause()));
+            return 1;
         }
+    }
+
+    /** Explains a failed file operation in one line. */
+    private static String describe(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return "no such file: " + e.getMessage();
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied: " + e.getMessage();
+        }
+        if (e instanceof FileAlreadyExistsException) {
+            return "file already exists: " + e.getMessage();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.toString();
+    }
+
+    /**
+     * Chooses the backend of a command: {@code --backend <id>} sets the system property
+     * {@value Backends#PROPERTY} before discovery (so {@code -D} works just as well) and makes that
+     * backend current on this thread, even if the default was chosen earlier in this JVM.
+     *
+     * @param o   the command's options
+     * @param out where the choice is reported
+     * @return the scope to close when the command is done
+     * @throws BackendException if the backend is unknown or none is found
+     */
+    private static Backends.Scope useBackend(Options o, PrintStream out) {
+        String id = o.string("backend", null);
+        if (id != null) {
+            System.setProperty(Backends.PROPERTY, id.trim());
+        }
+        Backends.Selection selection = Backends.selection();
+        Backend backend = id == null ? Backends.current() : Backends.get(id.trim());
+        if (backend == selection.backend()) {
+            out.println("using " + selection.describe());
+        } else {
+            out.println("using backend '" + backend.id() + "' (" + backend.description() + ")"
+                    + (id == null ? "" : ", chosen by --backend"));
+        }
+        return Backends.use(backend);
     }
 
     /** Prints every discovered backend, then the default choice and its reason. */

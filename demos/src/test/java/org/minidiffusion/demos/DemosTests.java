@@ -31,6 +31,10 @@ class DemosTests {
         assertEquals(0, run());
         assertTrue(out().startsWith("usage:"), out());
         assertTrue(out().contains("mlp") && out().contains("bench") && out().contains("backends"), out());
+        for (String command : new String[] {"train", "generate", "classifier-train", "evaluate"}) {
+            assertTrue(out().contains("  " + command + " ["), command + "\n" + out());
+        }
+        assertTrue(out().contains("--backend <id>"), out());
         assertEquals("", err());
     }
 
@@ -42,8 +46,8 @@ class DemosTests {
 
     @Test
     void anUnknownCommandIsAUsageError() {
-        assertEquals(2, run("train"));
-        assertTrue(err().startsWith("error: unknown command 'train'" + System.lineSeparator() + "usage:"), err());
+        assertEquals(2, run("fly"));
+        assertTrue(err().startsWith("error: unknown command 'fly'" + System.lineSeparator() + "usage:"), err());
         assertEquals("", out());
     }
 

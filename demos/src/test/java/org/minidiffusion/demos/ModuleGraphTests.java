@@ -69,7 +69,8 @@ class ModuleGraphTests {
     private static String row(ModuleDescriptor d) {
         String requires = d.requires().stream()
                 .filter(r -> !r.name().equals("java.base"))
-                .map(r -> r.name() + (r.modifiers().contains(ModuleDescriptor.Requires.Modifier.TRANSITIVE) ? " (transitive)" : ""))
+                .map(r -> r.name() + (r.modifiers().contains(ModuleDescriptor.Requires.Modifier.TRANSITIVE) ? " (transitive)" : "")
+                        + (r.modifiers().contains(ModuleDescriptor.Requires.Modifier.STATIC) ? " (static)" : ""))
                 .sorted().collect(Collectors.joining(", "));
         String exports = d.exports().stream().map(e -> e.source()
                         + (e.isQualified() ? " to " + String.join(", ", new TreeSet<>(e.targets())) : ""))

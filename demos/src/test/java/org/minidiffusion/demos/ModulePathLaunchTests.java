@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.File;
 import java.io.IOException;
+import java.lang.module.Configuration;
+import java.lang.module.FindException;
+import java.lang.module.ModuleFinder;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,7 +36,9 @@ import org.minidiffusion.core.spi.BackendProvider;
  *
  * <p>The modules are taken from where this test's class path found them: in a reactor build these
  * are the exploded {@code target/classes} directories (or the jars after {@code package}), so the
- * test runs under {@code mvn test} as well as {@code mvn verify}.
+ * test runs under {@code mvn test} as well as {@code mvn verify}. The demos' runtime modules (the
+ * library modules and their dependencies, without any backend) are the module graph that JPMS
+ * resolves from {@code org.minidiffusion.demos} over the test class path.
  */
 class ModulePathLaunchTests {
     private static final long TIMEOUT_SECONDS = 60;
@@ -40,7 +46,7 @@ class ModulePathLaunchTests {
     private static final String[] QUICK_MLP = {"mlp", "--steps", "3"};
 
     private static Path demos;
-    private static Path core;
+    private static List<Path> runtime;
     private static Path scalar;
     private static Path parallel;
 
@@ -64,13 +70,44 @@ class ModulePathLaunchTests {
     @BeforeAll
     static void locateModules() {
         demos = locationOf(Demos.class);
-        core = locationOf(Backends.class);
         Map<String, Path> backends = new HashMap<>();
         ServiceLoader.load(BackendProvider.class).stream().forEach(p -> backends.put(p.get().id(), locationOf(p.type())));
         scalar = backends.get("scalar");
         parallel = backends.get("parallel");
         assertNotNull(scalar, "backend-scalar is not on the test class path; found " + backends);
         assertNotNull(parallel, "backend-parallel is not on the test class path; found " + backends);
+        runtime = runtimeModules();
+        assertTrue(runtime.contains(demos) && runtime.contains(locationOf(Backends.class)), runtime.toString());
+        assertFalse(runtime.contains(scalar) || runtime.contains(parallel), "no backend is required: " + runtime);
+    }
+
+    /**
+     * Returns the locations of {@code org.minidiffusion.demos} and every module it needs, resolved
+     * by JPMS from the test class path, the way {@code java --module-path} will resolve them.
+     */
+    private static List<Path> runtimeModules() {
+        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<Path> candidates = new ArrayList<>();
+        for (String entry : classPath.split(File.pathSeparator)) {
+            Path p = Path.of(entry).toAbsolutePath();
+            boolean module = Files.isRegularFile(p) && p.toString().endsWith(".jar")
+                    || Files.isRegularFile(p.resolve("module-info.class"));
+            if (module && !p.equals(scalar) && !p.equals(parallel)) {
+                try {
+                    ModuleFinder.of(p).findAll(); // skip anything that is not a valid module
+                    candidates.add(p);
+                } catch (FindException e) {
+                    // not a module: ignore it
+                }
+            }
+        }
+        candidates.add(0, demos);
+        Configuration resolved = ModuleLayer.boot().configuration().resolve(
+                ModuleFinder.of(candidates.stream().distinct().toArray(Path[]::new)), ModuleFinder.of(),
+                Set.of("org.minidiffusion.demos"));
+        return resolved.modules().stream()
+                .map(m -> Path.of(m.reference().location().orElseThrow()).toAbsolutePath())
+                .sorted().toList();
     }
 
     @Test
@@ -153,13 +190,35 @@ class ModulePathLaunchTests {
 
     @Test
     void theClassPathFindsABackendThroughMetaInfServices() throws Exception {
-        List<String> command = new ArrayList<>(List.of(java(), "-cp", join(List.of(demos, core, scalar)),
-                Demos.class.getName()));
+        List<Path> classPath = new ArrayList<>(runtime);
+        classPath.add(scalar);
+        List<String> command = new ArrayList<>(List.of(java(), "-cp", join(classPath), Demos.class.getName()));
         command.addAll(Arrays.asList(QUICK_MLP));
         Run run = launch(command, Map.of());
         assertTrained(run);
         assertUsing(run, "scalar", "the only backend found");
         assertTrue(run.out().contains("class path"), "the provider was loaded from the class path\n" + run);
+    }
+
+    @Test
+    void generateWithAMissingModelIsAClearErrorWithoutAStackTrace() throws Exception {
+        Path missing = tmp.resolve("missing.safetensors");
+        Run run = launchModules(List.of(parallel), List.of(), "generate", "--model", missing.toString());
+        assertEquals(1, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("error: no model file " + missing), run.toString());
+        run.assertNoStackTrace();
+    }
+
+    @Test
+    void generateResolvesTheLibraryModulesAndWritesAPng() throws Exception {
+        Path model = tmp.resolve("micro.safetensors");
+        DemoRun.writeMicroModel(model, 1);
+        Path png = tmp.resolve("grid.png");
+        Run run = launchModules(List.of(parallel), List.of(), "generate", "--model", model.toString(), "--count", "2",
+                "--steps", "1", "--out", png.toString(), "--backend", "parallel");
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(Files.size(png) > 0, run.toString());
+        assertUsing(run, "parallel", "chosen by system property " + Backends.PROPERTY + "=parallel");
     }
 
     // ------------------------------------------------------------------ helpers
@@ -183,7 +242,7 @@ class ModulePathLaunchTests {
     }
 
     private static List<String> modulePathCommand(List<Path> backends, List<String> jvmOptions, String... args) {
-        List<Path> modulePath = new ArrayList<>(List.of(demos, core));
+        List<Path> modulePath = new ArrayList<>(runtime);
         modulePath.addAll(backends);
         List<String> command = new ArrayList<>();
         command.add(java());

@@ -22,11 +22,33 @@ final class ParallelKernels implements Kernels {
     /** Scalar operations below which a block of work is not split further. */
     private static final int GRAIN = 1 << 15;
 
+    /** Whether products and convolutions run on the Vector API, through {@link PackedGemm}. */
+    private final boolean simd;
+
     /** A loop body over one outer index and a chunk {@code [j0, j1)} of inner indices. */
     @FunctionalInterface
     private interface ChunkBody {
         /** Runs the body for outer index {@code o} and inner indices {@code j0 <= j < j1}. */
         void run(int o, int j0, int j1);
+    }
+
+    /**
+     * Creates the kernels.
+     *
+     * @param simd whether matrix products and convolutions use the Vector API; only when
+     *             {@link Simd#status()} is active
+     */
+    ParallelKernels(boolean simd) {
+        this.simd = simd;
+    }
+
+    /**
+     * Returns whether matrix products and convolutions run on the Vector API.
+     *
+     * @return whether the SIMD path is used
+     */
+    boolean simd() {
+        return simd;
     }
 
     @Override
@@ -125,22 +147,38 @@ final class ParallelKernels implements Kernels {
     @Override
     public void matmul(int batch, float[] a, int[] aOffsets, boolean transA,
                        float[] b, int[] bOffsets, boolean transB, float[] c, int m, int k, int n) {
-        Gemm.batched(batch, a, aOffsets, transA, b, bOffsets, transB, c, m, k, n);
+        if (simd && PackedGemm.suits(m, n)) {
+            PackedGemm.batched(batch, a, aOffsets, transA, b, bOffsets, transB, c, m, k, n);
+        } else {
+            Gemm.batched(batch, a, aOffsets, transA, b, bOffsets, transB, c, m, k, n);
+        }
     }
 
     @Override
     public void conv2d(Conv2dGeometry g, float[] x, float[] w, float[] out) {
-        Convolution.forward(g, x, w, out);
+        if (simd) {
+            PackedConvolution.forward(g, x, w, out);
+        } else {
+            Convolution.forward(g, x, w, out);
+        }
     }
 
     @Override
     public void conv2dBackwardInput(Conv2dGeometry g, float[] gradY, float[] w, float[] gradX) {
-        Convolution.backwardInput(g, gradY, w, gradX);
+        if (simd) {
+            PackedConvolution.backwardInput(g, gradY, w, gradX);
+        } else {
+            Convolution.backwardInput(g, gradY, w, gradX);
+        }
     }
 
     @Override
     public void conv2dBackwardWeight(Conv2dGeometry g, float[] x, float[] gradY, float[] gradW) {
-        Convolution.backwardWeight(g, x, gradY, gradW);
+        if (simd) {
+            PackedConvolution.backwardWeight(g, x, gradY, gradW);
+        } else {
+            Convolution.backwardWeight(g, x, gradY, gradW);
+        }
     }
 
     @Override

@@ -4,8 +4,11 @@
  *
  * <p>All parallelism goes through one helper, {@code Parallel}, which splits a loop over batch
  * entries, rows, channels or planes across the common fork-join pool and never nests. Matrix
- * products use a cache-blocked GEMM ({@code Gemm}); convolutions lower to it through im2col
- * ({@code Convolution}). Element-wise kernels call the same reference functions as the scalar
- * backend, and sums are accumulated in the same order, so most results are bit-identical to it.
+ * products use, when {@code Simd} finds the Vector API, a GotoBLAS-style packed GEMM
+ * ({@code PackedGemm} around the {@code SimdGemm} micro-kernel), and convolutions lower to it with
+ * im2col fused into the packing ({@code PackedConvolution}); otherwise a cache-blocked plain-Java
+ * GEMM ({@code Gemm}) and im2col ({@code Convolution}). Element-wise kernels call the same
+ * reference functions as the scalar backend, and sums are accumulated in the same order, so most
+ * results are bit-identical to it.
  */
 package org.minidiffusion.backend.parallel;

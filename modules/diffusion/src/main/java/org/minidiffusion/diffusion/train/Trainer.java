@@ -144,7 +144,7 @@ public final class Trainer {
         float rate = lr.at(s);
         optimizer.setLearningRate(rate);
         optimizer.step();
-        ema.update();
+        ema.update(s);
         completed = s;
         return new StepResult(s, value, norm, rate);
     }

@@ -7,8 +7,11 @@ import org.minidiffusion.core.api.Layer;
 import org.minidiffusion.core.api.Tensor;
 
 /**
- * An exponential moving average of a layer's weights, {@code ema = decay ema + (1 - decay) w},
- * which DDPM samples from (Ho et al. 2020, appendix B).
+ * An exponential moving average of a layer's weights, {@code ema = d ema + (1 - d) w}, which DDPM
+ * samples from (Ho et al. 2020, appendix B).
+ *
+ * <p>The decay warms up as in diffusers' {@code EMAModel}: at update {@code t} it is
+ * {@code d = min(decay, (1 + t) / (10 + t))}, so a short run is not dominated by the initial weights.
  */
 public final class Ema {
     private final Layer layer;
@@ -30,12 +33,27 @@ public final class Ema {
         shadow.putAll(layer.stateDict());
     }
 
-    /** Moves the average towards the layer's current weights. */
-    public void update() {
+    /**
+     * Moves the average towards the layer's current weights.
+     *
+     * @param step the 1-based number of this update, which sets the warm-up decay
+     */
+    public void update(long step) {
+        float d = decayAt(step);
         try (Autograd.Scope scope = Autograd.noGrad()) {
             layer.parameters().forEach((name, p) ->
-                    shadow.put(name, shadow.get(name).mul(decay).add(p.value().detach().mul(1f - decay))));
+                    shadow.put(name, shadow.get(name).mul(d).add(p.value().detach().mul(1f - d))));
         }
+    }
+
+    /**
+     * Returns the decay used at an update: {@code min(decay, (1 + step) / (10 + step))}.
+     *
+     * @param step the 1-based update number
+     * @return the decay
+     */
+    public float decayAt(long step) {
+        return (float) Math.min(decay, (1.0 + step) / (10.0 + step));
     }
 
     /**

@@ -1,0 +1,197 @@
+package org.minidiffusion.backend.parallel;
+
+import java.util.Arrays;
+
+import org.minidiffusion.core.spi.Conv2dGeometry;
+
+/**
+ * Reads and writes im2col matrices a row segment at a time, for {@link Packing} and
+ * {@link PackedConvolution}.
+ *
+ * <p>Row {@code q = (ci, ky, kx)} of image {@code n}'s im2col matrix, for the group whose input
+ * channels start at {@code c0}, holds {@code x[n][c0 + ci][oy sH - pH + ky][ox sW - pW + kx]} at
+ * column {@code (oy, ox)}, zero in the padding. Along an output row, that is a run of one input
+ * row, so segments are copied with unit input stride when {@code sW = 1}, and the padding is
+ * handled by computing the in-bounds range of {@code ox} once per segment.
+ */
+final class Im2col {
+
+    private Im2col() {
+    }
+
+    /**
+     * Writes columns {@code [j0, j0 + count)} of im2col row {@code q} to {@code dst[d ..]}.
+     *
+     * @param g     the geometry
+     * @param x     the input images
+     * @param n     the image
+     * @param c0    the group's first input channel
+     * @param q     the im2col row, {@code (ci * KH + ky) * KW + kx}
+     * @param j0    the first output pixel
+     * @param count the number of pixels
+     * @param dst   the destination
+     * @param d     the first destination index
+     */
+    static void gather(Conv2dGeometry g, float[] x, int n, int c0, int q, int j0, int count,
+                       float[] dst, int d) {
+        Row row = Row.of(g, n, c0, q);
+        int ow = g.outWidth();
+        for (int i = 0; i < count; ) {
+            int oy = (j0 + i) / ow;
+            int ox = (j0 + i) - oy * ow;
+            int len = Math.min(ow - ox, count - i);
+            row.run(g, x, oy, ox, len, dst, d + i);
+            i += len;
+        }
+    }
+
+    /**
+     * Writes columns {@code [j0, j0 + count)} of im2col row {@code q} into panels of width
+     * {@code w}: column {@code j0 + j} goes to {@code dst[d + (j / w) * panelStride + j % w]}, and
+     * the lanes of the last panel past {@code count} are zeroed. This is one contraction step of
+     * the packed B of a forward convolution; it walks the pixels a run of one output row and one
+     * panel at a time, with no division per run.
+     *
+     * @param g           the geometry
+     * @param x           the input images
+     * @param n           the image
+     * @param c0          the group's first input channel
+     * @param q           the im2col row
+     * @param j0          the first output pixel
+     * @param count       the number of pixels
+     * @param w           the panel width
+     * @param dst         the destination
+     * @param d           the first destination index
+     * @param panelStride the stride from one panel to the next
+     */
+    static void gatherPanels(Conv2dGeometry g, float[] x, int n, int c0, int q, int j0, int count, int w,
+                             float[] dst, int d, int panelStride) {
+        Row row = Row.of(g, n, c0, q);
+        int ow = g.outWidth();
+        int oy = j0 / ow;
+        int ox = j0 - oy * ow;
+        int lane = 0;
+        for (int j = 0; j < count; ) {
+            int len = Math.min(Math.min(ow - ox, count - j), w - lane);
+            row.run(g, x, oy, ox, len, dst, d + lane);
+            j += len;
+            lane += len;
+            ox += len;
+            if (ox == ow) {
+                ox = 0;
+                oy++;
+            }
+            if (lane == w) {
+                lane = 0;
+                d += panelStride;
+            }
+        }
+        if (lane > 0) {
+            zero(dst, d + lane, d + w);
+        }
+    }
+
+    /**
+     * One im2col row: tap {@code (ky, kx)} of the input plane at {@code x[plane]}, whose output
+     * columns {@code [oxLo, oxHi)} read inside the input ({@code 0 <= ox sW - pW + kx < W}).
+     */
+    private record Row(int plane, int ky, int kx, int oxLo, int oxHi) {
+        /** Returns row {@code q} of image {@code n}'s im2col matrix for the group from channel {@code c0}. */
+        static Row of(Conv2dGeometry g, int n, int c0, int q) {
+            int taps = g.kernelH() * g.kernelW();
+            int kx = q % taps % g.kernelW();
+            int sw = g.strideW();
+            return new Row((n * g.inChannels() + c0 + q / taps) * g.height() * g.width(),
+                    q % taps / g.kernelW(), kx, -Math.floorDiv(kx - g.padW(), sw),
+                    Math.floorDiv(g.width() - 1 - kx + g.padW(), sw) + 1);
+        }
+
+        /**
+         * Writes the run of this row over output pixels {@code (oy, ox .. ox + len)} to
+         * {@code dst[d ..]}: zeros, the in-bounds columns of one input row, zeros.
+         */
+        void run(Conv2dGeometry g, float[] x, int oy, int ox, int len, float[] dst, int d) {
+            int iy = oy * g.strideH() - g.padH() + ky;
+            if (iy < 0 || iy >= g.height()) {
+                zero(dst, d, d + len);
+                return;
+            }
+            int lo = Math.max(ox, Math.min(oxLo, ox + len));
+            int hi = Math.max(lo, Math.min(oxHi, ox + len));
+            zero(dst, d, d + lo - ox);
+            copy(x, plane + iy * g.width() - g.padW() + kx, g.strideW(), lo, hi, dst, d + lo - ox);
+            zero(dst, d + hi - ox, d + len);
+        }
+    }
+
+    /** Copies {@code x[src + ox * sw]} for {@code lo <= ox < hi} to {@code dst[d + ox - lo]}. */
+    private static void copy(float[] x, int src, int sw, int lo, int hi, float[] dst, int d) {
+        if (sw == 1) {
+            System.arraycopy(x, src + lo, dst, d, hi - lo);
+            return;
+        }
+        for (int ox = lo; ox < hi; ox++) {
+            dst[d + ox - lo] = x[src + ox * sw];
+        }
+    }
+
+    /** Zeroes {@code dst[from .. to)}, which is usually empty. */
+    private static void zero(float[] dst, int from, int to) {
+        if (from < to) {
+            Arrays.fill(dst, from, to, 0f);
+        }
+    }
+
+    /**
+     * Zeroes input channels {@code [c, c + nc)} of image {@code n} in {@code gradX}, then adds the
+     * matrix {@code col (nc * KH * KW, OH * OW)} back into them, the adjoint of {@link #gather}.
+     *
+     * @param g     the geometry
+     * @param col   the im2col-shaped gradient, row-major from index 0
+     * @param n     the image
+     * @param c     the first input channel
+     * @param nc    the number of channels
+     * @param gradX receives the gradient of the input
+     */
+    static void col2im(Conv2dGeometry g, float[] col, int n, int c, int nc, float[] gradX) {
+        int h = g.height();
+        int w = g.width();
+        int pixels = g.outHeight() * g.outWidth();
+        int r = 0;
+        for (int ci = 0; ci < nc; ci++) {
+            int plane = (n * g.inChannels() + c + ci) * h * w; // dx[n][c + ci] (H, W)
+            Arrays.fill(gradX, plane, plane + h * w, 0f);
+            for (int ky = 0; ky < g.kernelH(); ky++) {
+                for (int kx = 0; kx < g.kernelW(); kx++, r++) {
+                    addTap(g, col, r * pixels, ky, kx, gradX, plane);
+                }
+            }
+        }
+    }
+
+    /** Adds the im2col row of tap {@code (ky, kx)} at {@code col[src]} into {@code gradX}'s plane. */
+    private static void addTap(Conv2dGeometry g, float[] col, int src, int ky, int kx,
+                               float[] gradX, int plane) {
+        int ow = g.outWidth();
+        int sw = g.strideW();
+        int oxLo = Math.max(0, -Math.floorDiv(kx - g.padW(), sw));
+        int oxHi = Math.min(ow, Math.floorDiv(g.width() - 1 - kx + g.padW(), sw) + 1);
+        for (int oy = 0; oy < g.outHeight(); oy++) {
+            int iy = oy * g.strideH() - g.padH() + ky;
+            if (iy < 0 || iy >= g.height()) {
+                continue;
+            }
+            int s = src + oy * ow;
+            int dst = plane + iy * g.width() - g.padW() + kx; // dx index at ox = 0, stride sW
+            if (sw == 1) {
+                for (int ox = oxLo; ox < oxHi; ox++) {
+                    gradX[dst + ox] += col[s + ox];
+                }
+            } else {
+                for (int ox = oxLo; ox < oxHi; ox++) {
+                    gradX[dst + ox * sw] += col[s + ox];
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,240 @@
+package org.minidiffusion.demos;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.minidiffusion.core.api.Backends;
+import org.minidiffusion.core.api.Tensor;
+import org.minidiffusion.diffusion.Sampler;
+import org.minidiffusion.io.Images;
+
+/**
+ * The {@code generate} command: loads a {@linkplain ModelFile model file} and writes a PNG grid
+ * of generated images with one row per class.
+ */
+final class GenerateCommand {
+    /** The model file by default, relative to the working directory: the one the project ships. */
+    static final Path DEFAULT_MODEL = Path.of("models", "fashion-unet.safetensors");
+    /** The output PNG by default. */
+    static final Path DEFAULT_OUT = Path.of("generated.png");
+    /** The sampler by default. */
+    static final String DEFAULT_SAMPLER = "ddim";
+    /** The sampling steps by default. */
+    static final int DEFAULT_STEPS = 50;
+    /** DDIM's {@code η} by default: deterministic sampling. */
+    static final float DEFAULT_ETA = 0f;
+    /** The classifier-free guidance scale by default. */
+    static final float DEFAULT_GUIDANCE = 3f;
+    /** The seed by default. */
+    static final long DEFAULT_SEED = 0;
+    /** The number of images by default: 10 per class. */
+    static final int DEFAULT_COUNT = 100;
+
+    /** The options that take a value. */
+    static final Set<String> OPTIONS = Set.of("model", "out", "sampler", "steps", "eta", "guidance", "seed", "count",
+            "backend");
+
+    private GenerateCommand() {
+    }
+
+    /**
+     * The sampling settings of {@code generate} (and {@code evaluate}).
+     *
+     * @param model    the model file
+     * @param out      the PNG to write
+     * @param sampler  {@code ddim} or {@code ddpm}
+     * @param steps    the sampling steps
+     * @param eta      DDIM's {@code η}
+     * @param guidance the classifier-free guidance scale
+     * @param seed     the seed
+     * @param count    the number of images, spread over the classes in order
+     * @param chunk    the most images sampled together
+     */
+    record Settings(Path model, Path out, String sampler, int steps, float eta, float guidance, long seed, int count,
+                    int chunk) {
+        /**
+         * Returns the defaults, which {@code evaluate} uses.
+         *
+         * @return the settings
+         */
+        static Settings defaults() {
+            return new Settings(DEFAULT_MODEL, DEFAULT_OUT, DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_ETA, DEFAULT_GUIDANCE,
+                    DEFAULT_SEED, DEFAULT_COUNT, Sampling.DEFAULT_CHUNK);
+        }
+
+        /**
+         * Returns whether the model file is the default one.
+         *
+         * @return whether {@link #model()} is {@link #DEFAULT_MODEL}
+         */
+        boolean defaultModel() {
+            return model.equals(DEFAULT_MODEL);
+        }
+    }
+
+    /**
+     * Generated images.
+     *
+     * @param images  {@code (N, C, H, W)}, roughly in {@code [-1, 1]}
+     * @param labels  the class each image was generated for, in class order
+     * @param model   the model they came from
+     * @param seconds the sampling time
+     */
+    record Result(Tensor images, int[] labels, ModelFile.Model model, double seconds) {
+    }
+
+    /**
+     * Reads the options of {@code generate}.
+     *
+     * @param o the parsed options
+     * @return the settings
+     * @throws UsageException if an option is out of range
+     */
+    static Settings parse(Options o) {
+        String sampler = o.choice("sampler", DEFAULT_SAMPLER, Set.of("ddim", "ddpm"));
+        if (o.has("eta") && !sampler.equals("ddim")) {
+            throw new UsageException("--eta applies to --sampler ddim only");
+        }
+        return new Settings(
+                o.path("model", DEFAULT_MODEL),
+                o.path("out", DEFAULT_OUT),
+                sampler,
+                o.intValue("steps", DEFAULT_STEPS, 1, 100_000),
+                o.floatValue("eta", DEFAULT_ETA, 0f, 1f),
+                o.floatValue("guidance", DEFAULT_GUIDANCE, 0f, 100f),
+                o.longValue("seed", DEFAULT_SEED),
+                o.intValue("count", DEFAULT_COUNT, 1, 100_000),
+                Sampling.DEFAULT_CHUNK);
+    }
+
+    /**
+     * Loads a model file, explaining a missing one.
+     *
+     * @param file       the file
+     * @param isDefault  whether it is the default file, which the project ships
+     * @return the model
+     * @throws IOException   if it cannot be read
+     * @throws DemoException if it is missing or not a model file
+     */
+    static ModelFile.Model load(Path file, boolean isDefault) throws IOException {
+        try {
+            return ModelFile.read(file);
+        } catch (NoSuchFileException e) {
+            String how = isDefault
+                    ? "train one with 'train' (it writes " + TrainCommand.DEFAULT_OUT.resolve(TrainCommand.MODEL)
+                    + "), then copy that file to " + DEFAULT_MODEL + " or pass it with --model"
+                    : "train one with 'train', which writes <out>/" + TrainCommand.MODEL + ", or check the --model path";
+            throw new DemoException("no model file " + file + " (in " + file.toAbsolutePath().normalize().getParent()
+                    + "); " + how, e);
+        }
+    }
+
+    /**
+     * Samples {@code settings.count()} images from a loaded model, spread over its classes in
+     * order, with a progress bar.
+     *
+     * @param s     the settings
+     * @param model the model
+     * @param out   where progress goes
+     * @return the images and their classes
+     * @throws UsageException if there are more steps than the model's training timesteps
+     */
+    static Result sample(Settings s, ModelFile.Model model, PrintStream out) {
+        if (s.steps() > model.trainTimesteps()) {
+            throw new UsageException("--steps " + s.steps() + " exceeds the model's " + model.trainTimesteps()
+                    + " training timesteps");
+        }
+        int classes = model.unet().config().numClasses();
+        int[] labels = Sampling.labelsInClassOrder(s.count(), Math.max(1, classes));
+        Sampler sampler = Sampling.sampler(s.sampler(), model.schedule(), model.prediction(), s.eta());
+        float guidance = classes > 0 ? s.guidance() : 1f;
+        int chunks = (s.count() + s.chunk() - 1) / s.chunk();
+        out.printf(Locale.ROOT, "sampling %d images (%s) with %s, %d step%s, guidance %s, seed %d%s%n",
+                s.count(), perClass(labels, classes), describeSampler(s), s.steps(), s.steps() == 1 ? "" : "s",
+                guidance, s.seed(),
+                chunks > 1 ? ", in " + chunks + " chunks of up to " + s.chunk() : "");
+        long total = (long) chunks * s.steps();
+        ProgressBar bar = new ProgressBar(out, ProgressBar.isTerminal(out), "sampling step", total,
+                ProgressBar.every(total, 10));
+        long t0 = System.nanoTime();
+        Tensor images = Sampling.generate(model.unet(), sampler, s.steps(), labels, guidance, s.seed(), s.chunk(),
+                (done, all) -> {
+                    double perStep = (System.nanoTime() - t0) / 1e9 / done;
+                    bar.update(done, perStep, String.format(Locale.ROOT, "%.2f s/step", perStep));
+                });
+        bar.finish();
+        return new Result(images, labels, model, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * Runs {@code generate}: loads the model, samples, and writes the grid.
+     *
+     * @param s   the settings
+     * @param out where progress and the summary go
+     * @return the images
+     * @throws IOException   if the model cannot be read or the PNG written
+     * @throws DemoException if the model file is missing or invalid
+     */
+    static Result run(Settings s, PrintStream out) throws IOException {
+        ModelFile.Model model = load(s.model(), s.defaultModel());
+        out.println("loaded " + describe(model));
+        Result result = sample(s, model, out);
+        Tensor grid = Sampling.classGrid(result.images(), result.labels(), model.unet().config().numClasses());
+        Path parent = s.out().toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        Images.writePng(s.out(), grid);
+        int classes = model.unet().config().numClasses();
+        out.printf(Locale.ROOT, "wrote %s (%dx%d pixels%s) in %.1f s on backend '%s'%n", s.out(), grid.size(2),
+                grid.size(1), classes > 0 ? "; one row per class: " + rowNames(result.labels(), model.classNames()) : "",
+                result.seconds(), Backends.current().id());
+        return result;
+    }
+
+    /**
+     * Describes a loaded model in one line.
+     *
+     * @param model the model
+     * @return its file, size, training steps and prediction type
+     */
+    static String describe(ModelFile.Model model) {
+        int parameters = model.unet().parameters().values().stream().mapToInt(p -> p.shape().numel()).sum();
+        long steps = model.completedSteps();
+        String size = model.metadata().get("model_size");
+        return String.format(Locale.ROOT, "%s: %sU-Net with %,d parameters, %d classes%s, %s prediction, %s schedule",
+                model.file(), size == null ? "" : size + " ", parameters, model.unet().config().numClasses(),
+                steps >= 0 ? ", trained " + steps + " steps" : "",
+                model.prediction().name().toLowerCase(Locale.ROOT), model.betaSchedule().name().toLowerCase(Locale.ROOT));
+    }
+
+    private static String describeSampler(Settings s) {
+        return s.sampler().equals("ddim") ? "DDIM (eta " + s.eta() + ")" : "DDPM";
+    }
+
+    private static String perClass(int[] labels, int classes) {
+        if (classes == 0) {
+            return "unconditional";
+        }
+        int[] counts = new int[classes];
+        for (int label : labels) {
+            counts[label]++;
+        }
+        if (labels.length < classes) {
+            return "one each for the first " + labels.length + " classes";
+        }
+        int min = Arrays.stream(counts).min().orElse(0);
+        int max = Arrays.stream(counts).max().orElse(0);
+        return min == max ? min + " per class" : min + " to " + max + " per class";
+    }
+
+    private static String rowNames(int[] labels, List<String> names) {
+        return String.join(", ", Arrays.stream(labels).distinct().mapToObj(names::get).toList());
+    }
+}

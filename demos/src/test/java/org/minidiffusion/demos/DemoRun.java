@@ -1,0 +1,73 @@
+package org.minidiffusion.demos;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import org.minidiffusion.core.api.Rng;
+import org.minidiffusion.diffusion.train.TrainConfig;
+import org.minidiffusion.diffusion.unet.UNet;
+import org.minidiffusion.io.FashionMnist;
+
+/** Runs the launcher in-process and builds small files for the tests. */
+record DemoRun(int code, String out, String err) {
+    /** The repository's copy of the Fashion-MNIST test split, from the demos directory. */
+    static final Path DATA = Path.of("..").resolve(FashionMnist.DEFAULT_DIR).toAbsolutePath().normalize();
+
+    static DemoRun of(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Demos.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new DemoRun(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public String toString() {
+        return "exit code " + code + "\n--- out ---\n" + out + "--- err ---\n" + err;
+    }
+
+    boolean hasStackTrace() {
+        return err.contains("\tat ") || err.contains("Exception");
+    }
+
+    /** Writes a micro U-Net with random weights as a model file. */
+    static UNet writeMicroModel(Path file, long seed) throws IOException {
+        UNet unet = new UNet(ModelSize.MICRO.config(28, 1, 10), new Rng(seed));
+        ModelFile.write(file, unet, TrainConfig.defaults(10, seed), 10,
+                Map.of(ModelFile.CLASS_NAMES, String.join(",", FashionMnist.CLASS_NAMES)));
+        return unet;
+    }
+
+    /** Writes the first {@code n} images of the built-in split, uncompressed, as split {@code split} in {@code dir}. */
+    static void writeIdx(Path dir, String split, int n, int offset) throws IOException {
+        FashionMnist source = FashionMnist.load(DATA, FashionMnist.TEST_SPLIT);
+        Files.createDirectories(dir);
+        try (OutputStream images = Files.newOutputStream(dir.resolve(split + "-images-idx3-ubyte"));
+             OutputStream labels = Files.newOutputStream(dir.resolve(split + "-labels-idx1-ubyte"))) {
+            images.write(ByteBuffer.allocate(16).putInt(0x803).putInt(n).putInt(28).putInt(28).array());
+            labels.write(ByteBuffer.allocate(8).putInt(0x801).putInt(n).array());
+            for (int i = 0; i < n; i++) {
+                float[] pixels = source.image(offset + i).toArray();
+                byte[] bytes = new byte[pixels.length];
+                for (int p = 0; p < pixels.length; p++) {
+                    bytes[p] = (byte) Math.round((pixels[p] + 1f) * 127.5f);
+                }
+                images.write(bytes);
+                labels.write(source.label(offset + i));
+            }
+        }
+    }
+
+    static Set<String> files(Path dir) throws IOException {
+        try (var s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet());
+        }
+    }
+}
