@@ -134,7 +134,7 @@ def java_rows():
     for backend in ("parallel", "scalar"):
         jar = ROOT / f"backend-{backend}/target/backend-{backend}.jar"
         cmd = ["java", "--add-modules", "jdk.incubator.vector", "--module-path", f"{lib}{os.pathsep}{jar}",
-               "-m", "org.minidiffusion.demos/org.minidiffusion.demos.Demos", "bench", "--suite", "full", "--json"]
+               "-m", "org.minidiffusion.demos/org.minidiffusion.demos.Demos", "bench-model", "--json"]
         if backend == "scalar":
             cmd += ["--quick"]  # the reference backend is only timed on the small rows
         out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True).stdout

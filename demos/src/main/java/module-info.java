@@ -12,4 +12,5 @@
 module org.minidiffusion.demos {
     requires org.minidiffusion.core;
     requires org.minidiffusion.diffusion;
+    requires java.management;
 }

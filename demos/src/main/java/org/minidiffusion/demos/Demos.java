@@ -39,6 +39,10 @@ public final class Demos {
             "                                 time an NxN matmul on every discovered backend (defaults: --size "
                     + MatmulBench.DEFAULT_SIZE + " --iters " + MatmulBench.DEFAULT_ITERS + " --warmup "
                     + MatmulBench.DEFAULT_WARMUP + ")",
+            "  bench-model [--quick] [--json] [--backend ID]",
+            "                                 time the performance issue's workloads (sgemm, conv2d, the benchmark U-Net's",
+            "                                 forward and training step, 50-step DDIM, peak heap, forward at batch 1/4/16 and",
+            "                                 32/64 pixels) on one backend; --quick: sgemm and conv2d only; --json: one JSON line",
             "  train [--out DIR] [--resume] [--steps N] [--batch N] [--lr X] [--model " + String.join("|", ModelSize.ids())
                     + "] [--seed N]",
             "        [--data DIR] [--split t10k|train] [--sample-every N] [--checkpoint-every N] [--sample-steps N]",
@@ -140,6 +144,18 @@ public final class Demos {
                     }
                     out.println("backends found: " + ids(found));
                     MatmulBench.run(found, size, warmup, iters, out);
+                }
+                case "bench-model" -> {
+                    Options o = Options.parse(command, args, 1, Set.of("backend"), Set.of("quick", "json"));
+                    boolean json = o.flag("json");
+                    try (Backends.Scope scope = useBackend(o, json ? err : out)) {
+                        var rows = WorkloadBench.run(o.flag("quick"), json ? err : out);
+                        if (json) {
+                            out.println(WorkloadBench.json(rows));
+                        } else {
+                            rows.forEach((k, v) -> out.printf(Locale.ROOT, "%-48s %10.1f%n", k, v));
+                        }
+                    }
                 }
                 case "train" -> {
                     Options o = Options.parse(command, args, 1, TrainCommand.OPTIONS, TrainCommand.FLAGS);
