@@ -30,7 +30,7 @@ class GenerateCommandTests {
         assertEquals(0, run.code(), run.toString());
         Tensor grid = Images.readPng(png);
         assertArrayEquals(new int[] {1, 10 * 30 + 2, 2 * 30 + 2}, grid.shape().toArray(), "10 rows of 2");
-        assertTrue(run.out().contains("sampling 20 images (2 per class) with DDIM (eta 0.0), 2 steps, guidance 3.0, seed 0"),
+        assertTrue(run.out().contains("sampling 20 images (2 per class) with DDPM, 2 steps, guidance 3.0, seed 0"),
                 run.toString());
         assertTrue(run.out().contains("sampling step 2/2"), run.toString());
         assertTrue(run.out().contains("on backend '"), "names the backend\n" + run);
