@@ -92,11 +92,14 @@ final class WorkloadBench {
         return rows;
     }
 
-    /** Returns the best wall time in seconds of {@code repeats} runs, after warming up for a second. */
+    /**
+     * Returns the best wall time in seconds of {@code repeats} runs, after warming up: at least 3
+     * runs and 3 seconds (at most 100 runs), which the JIT needs to compile the Vector API kernels.
+     */
     private static double best(Supplier<Tensor> work, int repeats) {
-        long warmUntil = System.nanoTime() + 1_000_000_000L;
+        long warmUntil = System.nanoTime() + 3_000_000_000L;
         int warm = 0;
-        while (warm < 2 || (warm < 20 && System.nanoTime() < warmUntil)) {
+        while (warm < 3 || (warm < 100 && System.nanoTime() < warmUntil)) {
             work.get().toArray();
             warm++;
         }
