@@ -104,7 +104,7 @@ def torch_rows():
     net = unet(BENCH_UNET)
     x, t = inputs(BENCH_UNET, 4)
     with torch.no_grad():
-        rows["U-Net forward, batch 4 (ms)"] = 1e3 * best_of(lambda: net(x, t, None), 5)
+        rows["U-Net forward, batch 4 (ms)"] = 1e3 * best_of(lambda: net(x, t, None), 15, warmup=3)
     net.train()
     opt = torch.optim.Adam(net.parameters(), lr=1e-4)
 
@@ -113,7 +113,7 @@ def torch_rows():
         loss = (net(x, t, None) - x).pow(2).mean()
         loss.backward()
         opt.step()
-    rows["U-Net training step, batch 4 (ms)"] = 1e3 * best_of(train_step, 3)
+    rows["U-Net training step, batch 4 (ms)"] = 1e3 * best_of(train_step, 5)
     net.eval()
     rows["DDIM 50 steps, 4 images (s)"] = best_of(lambda: ddim_sample(net, 4, 50), 1, warmup=1)
     rows["peak memory (MiB)"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -123,7 +123,7 @@ def torch_rows():
             n = unet(cfg)
             xs, ts = inputs(cfg, batch)
             with torch.no_grad():
-                rows[f"U-Net forward, batch {batch}, {res}x{res} (ms)"] = 1e3 * best_of(lambda: n(xs, ts, None), 3, 1)
+                rows[f"U-Net forward, batch {batch}, {res}x{res} (ms)"] = 1e3 * best_of(lambda: n(xs, ts, None), 7, 2)
     return rows
 
 
