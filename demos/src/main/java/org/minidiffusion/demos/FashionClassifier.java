@@ -247,15 +247,7 @@ final class FashionClassifier extends AbstractLayer implements ImageClassifier {
         meta.put("format", FORMAT);
         meta.putAll(architecture.toMetadata());
         meta.putAll(extra);
-        Map<String, Tensor> weights;
-        try (Autograd.Scope noGrad = Autograd.noGrad()) {
-            weights = stateDict();
-        }
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        Safetensors.write(file, weights, meta);
+        ModelFile.writeWeights(file, this, meta);
     }
 
     /**

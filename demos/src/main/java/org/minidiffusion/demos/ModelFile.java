@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.minidiffusion.core.api.Autograd;
 import org.minidiffusion.core.api.Rng;
+import org.minidiffusion.core.api.Layer;
 import org.minidiffusion.core.api.Tensor;
 import org.minidiffusion.diffusion.BetaSchedule;
 import org.minidiffusion.diffusion.NoiseSchedule;
@@ -126,9 +127,22 @@ final class ModelFile {
         meta.putAll(unet.config().toMetadata());
         meta.putAll(train.toMetadata());
         meta.put(COMPLETED_STEPS, Long.toString(completedSteps));
+        writeWeights(file, unet, meta);
+    }
+
+    /**
+     * Writes a layer's weights with metadata to a safetensors file, atomically, creating the
+     * parent directory if needed.
+     *
+     * @param file  the file
+     * @param layer the layer whose state dict is written
+     * @param meta  the metadata
+     * @throws IOException if writing fails; an existing file is then left as it was
+     */
+    static void writeWeights(Path file, Layer layer, Map<String, String> meta) throws IOException {
         Map<String, Tensor> tensors;
         try (Autograd.Scope noGrad = Autograd.noGrad()) {
-            tensors = unet.stateDict();
+            tensors = layer.stateDict();
         }
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) {
