@@ -199,6 +199,7 @@ final class GenerateCommand {
         out.printf(Locale.ROOT, "wrote %s (%dx%d pixels%s) in %.1f s on backend '%s'%n", s.out(), grid.size(2),
                 grid.size(1), classes > 0 ? "; one row per class: " + rowNames(result.labels(), model.classNames()) : "",
                 result.seconds(), Backends.current().id());
+        out.printf(Locale.ROOT, "peak heap %.0f MiB%n", WorkloadBench.peakHeapMiB());
         return result;
     }
 
