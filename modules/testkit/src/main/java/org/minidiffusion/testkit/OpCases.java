@@ -2,7 +2,9 @@ package org.minidiffusion.testkit;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BinaryOperator;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
@@ -27,6 +29,18 @@ import org.minidiffusion.core.api.Tensor;
  * ({@code k = 200}, {@code n = 300}) span several cache panels.
  */
 final class OpCases {
+    /** The broadcasting binary ops, by name, in a fixed order. */
+    private static final Map<String, BinaryOperator<Tensor>> BINARY = binaryOps();
+
+    private static Map<String, BinaryOperator<Tensor>> binaryOps() {
+        Map<String, BinaryOperator<Tensor>> ops = new LinkedHashMap<>();
+        ops.put("add", Tensor::add);
+        ops.put("sub", Tensor::sub);
+        ops.put("mul", Tensor::mul);
+        ops.put("div", Tensor::div);
+        return ops;
+    }
+
     /** Standard normal values. */
     private static final Gen N = Gen.normal(1);
     /** Divisors: magnitude in [0.5, 2), either sign. */
@@ -102,14 +116,9 @@ final class OpCases {
     // ------------------------------------------------------------------ element-wise
 
     private void binary() {
-        for (String op : List.of("add", "sub", "mul", "div")) {
-            BinaryOperator<Tensor> f;
-            switch (op) {
-                case "add": f = Tensor::add; break;
-                case "sub": f = Tensor::sub; break;
-                case "mul": f = Tensor::mul; break;
-                default: f = Tensor::div; break;
-            }
+        for (Map.Entry<String, BinaryOperator<Tensor>> e : BINARY.entrySet()) {
+            String op = e.getKey();
+            BinaryOperator<Tensor> f = e.getValue();
             Gen r = op.equals("div") ? DIVISOR : N;
             add(op, "same shape", two(f), in(N, 2, 3, 4), in(r, 2, 3, 4));
             add(op, "broadcast trailing dim", two(f), in(N, 2, 3, 4), in(r, 4));
@@ -464,14 +473,9 @@ final class OpCases {
     // ------------------------------------------------------------------ huge
 
     private void huge() {
-        for (String op : List.of("add", "sub", "mul", "div")) {
-            BinaryOperator<Tensor> f;
-            switch (op) {
-                case "add": f = Tensor::add; break;
-                case "sub": f = Tensor::sub; break;
-                case "mul": f = Tensor::mul; break;
-                default: f = Tensor::div; break;
-            }
+        for (Map.Entry<String, BinaryOperator<Tensor>> e : BINARY.entrySet()) {
+            String op = e.getKey();
+            BinaryOperator<Tensor> f = e.getValue();
             Gen r = op.equals("div") ? DIVISOR : N;
             add(op, "huge same shape", two(f), in(N, HR, HC), in(r, HR, HC));
             // the gradient of the row sums 300 output gradients
