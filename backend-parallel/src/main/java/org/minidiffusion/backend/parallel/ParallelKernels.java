@@ -127,6 +127,12 @@ final class ParallelKernels implements Kernels {
     }
 
     @Override
+    public void groupNorm(float[] x, int batch, int channels, int spatial, int groups, float[] gamma, float[] beta,
+                          float eps, float[] out, float[] mean, float[] rstd) {
+        GroupNormKernel.run(x, batch, channels, spatial, groups, gamma, beta, eps, out, mean, rstd);
+    }
+
+    @Override
     public void softmax(float[] x, int outer, int length, int inner, boolean log, float[] out) {
         // y_l = exp(x_l - m) / sum_k exp(x_k - m), m = max_k x_k; log y_l = x_l - m - log(sum)
         if (length == 0) {

@@ -109,6 +109,41 @@ final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void groupNorm(float[] x, int batch, int channels, int spatial, int groups, float[] gamma, float[] beta,
+                          float eps, float[] out, float[] mean, float[] rstd) {
+        // Wu and He 2018, eq. 1: each (n, g) set is normalised by its own mean and variance
+        int perGroup = channels / groups;
+        int size = perGroup * spatial;
+        for (int n = 0; n < batch; n++) {
+            for (int g = 0; g < groups; g++) {
+                int from = (n * channels + g * perGroup) * spatial; // the set is contiguous
+                double sum = 0;
+                for (int i = 0; i < size; i++) {
+                    sum += x[from + i];
+                }
+                double mu = sum / size;
+                double squares = 0;
+                for (int i = 0; i < size; i++) {
+                    double d = x[from + i] - mu;
+                    squares += d * d;
+                }
+                float r = (float) (1 / Math.sqrt(squares / size + eps)); // biased variance, as PyTorch
+                mean[n * groups + g] = (float) mu;
+                rstd[n * groups + g] = r;
+                for (int c = g * perGroup; c < (g + 1) * perGroup; c++) {
+                    // eq. 3: y = gamma * x̂ + beta, per channel
+                    float scale = gamma == null ? 1f : gamma[c];
+                    float shift = beta == null ? 0f : beta[c];
+                    int at = (n * channels + c) * spatial;
+                    for (int i = 0; i < spatial; i++) {
+                        out[at + i] = (float) ((x[at + i] - mu) * r) * scale + shift;
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
     public void matmul(int batch, float[] a, int[] aOffsets, boolean transA,
                        float[] b, int[] bOffsets, boolean transB, float[] c, int m, int k, int n) {
         // C[bt][i][j] = sum_l op(A)[i][l] * op(B)[l][j]

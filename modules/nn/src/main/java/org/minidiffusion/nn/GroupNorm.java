@@ -39,14 +39,6 @@ public final class GroupNorm extends AbstractLayer {
         if (x.rank() < 2 || x.size(1) != channels) {
             throw new ShapeException("GroupNorm", "expects (N, " + channels + ", ...)", x.shape());
         }
-        int[] dims = x.shape().toArray();
-        Tensor g = x.reshape(dims[0], groups, -1);                 // (N, G, C/G * spatial)
-        Tensor mean = g.mean(new int[] {2}, true);
-        Tensor var = g.var(new int[] {2}, true, 0);                // biased, as PyTorch
-        Tensor normed = g.sub(mean).div(var.add(eps).sqrt()).reshape(dims);
-        int[] affine = new int[dims.length];
-        java.util.Arrays.fill(affine, 1);
-        affine[1] = channels;                                      // (1, C, 1, ...)
-        return normed.mul(weight.value().reshape(affine)).add(bias.value().reshape(affine));
+        return x.groupNorm(groups, weight.value(), bias.value(), eps);
     }
 }

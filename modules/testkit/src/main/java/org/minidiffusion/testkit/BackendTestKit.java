@@ -367,6 +367,11 @@ public abstract class BackendTestKit {
         for (int i = 0; i < 16; i++) {
             image[i] = i + 1;
         }
+        // (1, 2, 2): one group of {1, 2, 3, 4}: mean 2.5, biased variance 1.25
+        float r = (float) (1 / Math.sqrt(1.25 + 1e-5));
+        t.add(known("groupNorm one group, weight (2, -1), bias (0, 1)", new int[] {1, 2, 2},
+                v(-1.5f * r * 2, -0.5f * r * 2, 0.5f * r * -1 + 1, 1.5f * r * -1 + 1),
+                b -> b.of(v(1, 2, 3, 4), 1, 2, 2).groupNorm(1, b.of(v(2, -1), 2), b.of(v(0, 1), 2), 1e-5f)));
         t.add(known("conv2d 3x3 box filter, padding 1, on 1..16", new int[] {1, 1, 4, 4},
                 v(14, 24, 30, 22, 33, 54, 63, 45, 57, 90, 99, 69, 46, 72, 78, 54),
                 b -> b.of(image, 1, 1, 4, 4).conv2d(b.ones(1, 1, 3, 3), 1, 1, 1)));
@@ -665,6 +670,13 @@ public abstract class BackendTestKit {
         t.add(rejects("var correction too large", se, "var", () -> m23.var(new int[] {1}, false, 3), m23));
         t.add(rejects("softmax dim out of range", se, "softmax", () -> m23.softmax(2), m23));
         t.add(rejects("logSoftmax dim out of range", se, "logSoftmax", () -> m23.logSoftmax(-3), m23));
+        t.add(rejects("groupNorm groups do not divide channels", se, "groupNorm",
+                () -> m23.groupNorm(2, null, null, 1e-5f), m23));
+        t.add(rejects("groupNorm groups 0", se, "groupNorm", () -> m23.groupNorm(0, null, null, 1e-5f), m23));
+        t.add(rejects("groupNorm rank 1", se, "groupNorm", () -> v4.groupNorm(1, null, null, 1e-5f), v4));
+        t.add(rejects("groupNorm weight of the wrong size", se, "groupNorm",
+                () -> m23.groupNorm(1, v4, null, 1e-5f), m23, v4));
+        t.add(rejects("groupNorm negative eps", iae, "groupNorm", () -> m23.groupNorm(1, null, null, -1f)));
         t.add(rejects("concat mismatched dims", se, "concat", () -> Tensor.concat(0, m23, m24), m23, m24));
         t.add(rejects("concat rank 0", se, "concat", () -> Tensor.concat(0, s0, s0), s0));
         t.add(rejects("concat dim out of range", se, "concat", () -> Tensor.concat(2, m23, m23), m23));

@@ -69,6 +69,7 @@ final class OpCases {
         c.unary();
         c.eq();
         c.softmax();
+        c.groupNorm();
         c.reductions();
         c.matmul();
         c.views();
@@ -217,6 +218,23 @@ final class OpCases {
     }
 
     // ------------------------------------------------------------------ reductions
+
+    private void groupNorm() {
+        add("groupNorm", "groups 2 with weight and bias",
+                nary(in -> in.get(0).groupNorm(2, in.get(1), in.get(2), 1e-5f)), in(N, 2, 4, 3, 3), in(N, 4), in(N, 4));
+        add("groupNorm", "groups 1 no affine", one(x -> x.groupNorm(1, null, null, 1e-5f)), in(N, 2, 3, 5));
+        add("groupNorm", "groups = channels, weight only",
+                two((x, w) -> x.groupNorm(4, w, null, 1e-3f)), in(N, 2, 4, 2, 3), in(N, 4));
+        add("groupNorm", "rank 2, bias only", two((x, b) -> x.groupNorm(2, null, b, 0f)), in(N, 3, 4), in(N, 4));
+        add("groupNorm", "permuted input view",
+                nary(in -> in.get(0).permute(0, 3, 1, 2).groupNorm(2, in.get(1), in.get(2), 1e-5f)),
+                in(N, 2, 3, 4, 4), in(N, 4), in(N, 4));
+        add("groupNorm", "shifted and scaled input", one(x -> x.mul(3f).add(5f).groupNorm(2, null, null, 1e-5f)),
+                in(N, 1, 4, 3, 2));
+        // large: each weight gradient sums N * H * W = 286 terms
+        add("groupNorm", "large groups 4", 1.0 / 16,
+                nary(in -> in.get(0).groupNorm(4, in.get(1), in.get(2), 1e-5f)), in(N, 2, 8, 13, 11), in(N, 8), in(N, 8));
+    }
 
     private void reductions() {
         // sum
@@ -484,6 +502,9 @@ final class OpCases {
         }
         forwardOnly("eq", "huge", two(Tensor::eq), in(Gen.integers(0, 2), HR, HC), in(Gen.integers(0, 2), HR, HC));
 
+        add("groupNorm", "huge groups 8", 1.0 / 64,
+                nary(in -> in.get(0).groupNorm(8, in.get(1), in.get(2), 1e-5f)),
+                in(N, 2, 16, 40, 36), in(N, 16), in(N, 16));
         Gen small = Gen.normal(0.06); // about 1/sqrt(257): partial sums of order 1
         add("sum", "huge dim 1", one(x -> x.sum(new int[] {1}, false)), in(small, HR, HC));
         add("sum", "huge dim 0 keepDim", one(x -> x.sum(new int[] {0}, true)), in(small, HR, HC));

@@ -502,6 +502,22 @@ public interface Tensor {
      */
     Tensor logSoftmax(int dim);
 
+    /**
+     * Returns the group normalisation of an {@code (N, C, ...)} tensor (Wu and He 2018, eq. 1 and 3).
+     *
+     * <p>The {@code C / groups · spatial} values of each sample's group of channels are normalised
+     * to zero mean and unit variance (biased variance, as PyTorch), then channel {@code c} is scaled
+     * by {@code weight[c]} and shifted by {@code bias[c]}. One kernel computes it, so it reads the
+     * input twice instead of once per composed op.
+     *
+     * @param groups G, which must divide C
+     * @param weight the per-channel scale {@code (C)}, or null for none
+     * @param bias   the per-channel shift {@code (C)}, or null for none
+     * @param eps    added to the variance, {@code >= 0}
+     * @return the normalised tensor, of this shape
+     */
+    Tensor groupNorm(int groups, Tensor weight, Tensor bias, float eps);
+
     // ------------------------------------------------------------------ reductions
 
     /**

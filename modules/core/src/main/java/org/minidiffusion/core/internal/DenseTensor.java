@@ -588,6 +588,86 @@ public final class DenseTensor implements Tensor {
         return softmax("logSoftmax", dim, true);
     }
 
+    @Override
+    public DenseTensor groupNorm(int groups, Tensor weight, Tensor bias, float eps) {
+        String op = "groupNorm";
+        DenseTensor w = weight == null ? null : cast(weight, op);
+        DenseTensor b = bias == null ? null : cast(bias, op);
+        checkGroupNorm(op, groups, w, b, eps);
+        int batch = dims[0];
+        int channels = dims[1];
+        float[] x = values();
+        float[] y = new float[x.length];
+        float[] mean = new float[batch * groups];
+        float[] rstd = new float[batch * groups];
+        if (x.length > 0) {
+            k().groupNorm(x, batch, channels, x.length / Math.max(1, batch * channels), groups,
+                    w == null ? null : w.values(), b == null ? null : b.values(), eps, y, mean, rstd);
+        }
+        DenseTensor in = leaf(x, dims);
+        List<DenseTensor> inputs = new ArrayList<>(List.of(this));
+        if (w != null) {
+            inputs.add(w);
+        }
+        if (b != null) {
+            inputs.add(b);
+        }
+        boolean needW = w != null && w.requiresGrad;
+        boolean needB = b != null && b.requiresGrad;
+        return result(op, y, dims, g -> {
+            DenseTensor[] all = in.groupNormBackward(g, groups, w, leaf(mean, new int[] {batch, groups, 1}),
+                    leaf(rstd, new int[] {batch, groups, 1}), requiresGrad, needW, needB);
+            List<DenseTensor> perInput = new ArrayList<>(); // in the order of inputs
+            perInput.add(all[0]);
+            if (w != null) {
+                perInput.add(all[1]);
+            }
+            if (b != null) {
+                perInput.add(all[2]);
+            }
+            return perInput.toArray(new DenseTensor[0]);
+        }, inputs.toArray(new DenseTensor[0]));
+    }
+
+    private void checkGroupNorm(String op, int groups, DenseTensor w, DenseTensor b, float eps) {
+        if (dims.length < 2) {
+            throw new ShapeException(op, "needs an (N, C, ...) input of rank >= 2", shape);
+        }
+        if (groups < 1 || dims[1] % groups != 0) {
+            throw new ShapeException(op, "groups=" + groups + " must be >= 1 and divide the " + dims[1] + " channels",
+                    shape);
+        }
+        for (DenseTensor p : new DenseTensor[] {w, b}) {
+            if (p != null && (p.dims.length != 1 || p.dims[0] != dims[1])) {
+                throw new ShapeException(op, "weight and bias must have shape (" + dims[1] + ")", shape, p.shape);
+            }
+        }
+        if (!(eps >= 0) || Float.isInfinite(eps)) {
+            throw new IllegalArgumentException(op + ": eps must be finite and >= 0, got " + eps);
+        }
+    }
+
+    /**
+     * Returns the gradients of {@link #groupNorm} for the input, the weight and the bias, given the
+     * group means and reciprocal standard deviations {@code (N, G, 1)} of the forward pass.
+     */
+    private DenseTensor[] groupNormBackward(DenseTensor g, int groups, DenseTensor w, DenseTensor mean,
+                                            DenseTensor rstd, boolean needX, boolean needW, boolean needB) {
+        int batch = dims[0];
+        int channels = dims[1];
+        DenseTensor xHat = reshape(batch, groups, -1).sub(mean).mul(rstd);       // (N, G, C/G·S)
+        DenseTensor gy = g.reshape(batch, channels, -1);                         // (N, C, S)
+        DenseTensor gXHat = (w == null ? gy : gy.mul(w.reshape(1, channels, 1))).reshape(batch, groups, -1);
+        // through μ and σ of eq. 1: dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)), per (n, g)
+        int[] set = {2};
+        DenseTensor gx = !needX ? null : gXHat.sub(gXHat.mean(set, true))
+                .sub(xHat.mul(gXHat.mul(xHat).mean(set, true))).mul(rstd).reshape(dims);
+        int[] perChannel = {0, 2};
+        DenseTensor gw = !needW ? null : gy.mul(xHat.reshape(batch, channels, -1)).sum(perChannel, false); // (C)
+        DenseTensor gb = !needB ? null : gy.sum(perChannel, false);                                     // (C)
+        return grads(gx, gw, gb);
+    }
+
     /** Validates and sorts reduction dims. */
     private int[] reduceDims(String op, int[] reduce) {
         if (reduce == null || reduce.length == 0) {

@@ -103,6 +103,31 @@ public interface Kernels {
     void softmax(float[] x, int outer, int length, int inner, boolean log, float[] out);
 
     /**
+     * Normalises groups of channels (Wu and He 2018, eq. 1 and 3) of a contiguous
+     * {@code (batch, channels, spatial)} tensor, then scales and shifts each channel.
+     *
+     * <p>For sample {@code n} and group {@code g}, the set {@code S} holds the
+     * {@code channels / groups * spatial} values of channels {@code [g·C/G, (g+1)·C/G)}. With
+     * {@code μ = mean(S)}, {@code σ² = mean((S − μ)²)} (biased, as PyTorch) and
+     * {@code rstd = 1 / sqrt(σ² + eps)}: {@code out = (x − μ)·rstd·gamma[c] + beta[c]}. The mean
+     * and {@code rstd} of each {@code (n, g)} are written for the backward pass.
+     *
+     * @param x        contiguous input {@code (batch, channels, spatial)}
+     * @param batch    the number of samples
+     * @param channels the number of channels, a multiple of {@code groups}
+     * @param spatial  the product of the dims after the channel dim
+     * @param groups   the number of groups
+     * @param gamma    per-channel scale {@code (channels)}, or null for 1
+     * @param beta     per-channel shift {@code (channels)}, or null for 0
+     * @param eps      added to the variance
+     * @param out      contiguous output of the input's shape
+     * @param mean     receives {@code μ}, {@code (batch, groups)}
+     * @param rstd     receives {@code 1 / sqrt(σ² + eps)}, {@code (batch, groups)}
+     */
+    void groupNorm(float[] x, int batch, int channels, int spatial, int groups, float[] gamma, float[] beta,
+                   float eps, float[] out, float[] mean, float[] rstd);
+
+    /**
      * Multiplies a batch of matrices: {@code C[b] = op(A[b]) · op(B[b])}, with {@code C[b]} of
      * shape {@code (m, n)} stored contiguously at {@code b * m * n}.
      *
