@@ -20,7 +20,7 @@ It measures, with PyTorch limited to 2 threads:
 then runs the Java ``bench-model`` command of the demos on every backend jar that the build made,
 with the same workloads: ``parallel`` in full, ``scalar`` (the readable reference, 100-200 times
 slower) with one warm-up and single timed runs, without DDIM, and within ``--scalar-budget``
-seconds (about 10 minutes on two cores). It writes ``bench/RESULTS.md`` (or ``--out``): the main
+seconds (it takes about 10 minutes on two cores). It writes ``bench/RESULTS.md`` (or ``--out``): the main
 table with the ratio Java/PyTorch for each row, the scale table with the growth per image and per
 resolution, and notes that define each figure, with the date, the JDK and the CPU model. The U-Net
 is the mirror of ``unet/UNet.java`` defined in ``tools/golden_layers.py``.

@@ -75,8 +75,6 @@ final class WorkloadBench {
      *                      for no limit
      */
     record Settings(Timing timing, boolean ddim, double budgetSeconds) {
-        /** Everything, with warm-up and best-of timing, no time limit. */
-        static final Settings ALL = new Settings(Timing.BEST, true, Double.POSITIVE_INFINITY);
     }
 
     /**
@@ -162,8 +160,8 @@ final class WorkloadBench {
         }
         put(FORWARD, 1e3 * forward);
 
-        // forward, backward (about twice the forward) and Adam
-        if (fits(TRAIN, cost(3 * forward, 3))) {
+        // forward, backward and Adam: about 5 forward passes on the scalar backend
+        if (fits(TRAIN, cost(5 * forward, 3))) {
             put(TRAIN, 1e3 * trainingStep(net, x, t));
         }
         if (!settings.ddim()) {
