@@ -4,7 +4,7 @@
 Run from the repository root, after ``mvn -B -q package -DskipTests``, with the system Python that
 has PyTorch (``apt-get install python3-torch libopenblas0-pthread``):
 
-    /usr/bin/python3 tools/bench_torch.py
+    /usr/bin/python3 tools/bench_torch.py [--out FILE] [--scalar-budget SECONDS]
 
 It measures, with PyTorch limited to 2 threads:
 
@@ -13,14 +13,19 @@ It measures, with PyTorch limited to 2 threads:
 * the benchmark U-Net (3 channels in and out, 32x32, batch 4, base 64, multipliers (1, 2, 4), one
   ResBlock per level, GroupNorm(32), self-attention at 8x8): forward (ms) and one training step,
   forward + backward + Adam (ms);
-* 50-step DDIM sampling of 4 images (s);
-* peak resident memory of the process (MiB);
-* the U-Net forward at batch 1, 4, 16 and resolution 32, 64.
+* 50-step DDIM sampling of 4 images (s), then the peak resident memory of the process so far
+  (``VmHWM`` of ``/proc/self/status``, MiB);
+* the U-Net forward at batch 1, 4, 16 and resolution 32, 64 (the scale table).
 
-then runs the Java ``bench`` command of the demos on every backend with the same workloads, and
-writes ``bench/RESULTS.md``: the table, the ratio Java/PyTorch for each row, the date, the JDK and
-the CPU model. The U-Net is the mirror of ``unet/UNet.java`` defined in ``tools/golden_layers.py``.
+then runs the Java ``bench-model`` command of the demos on every backend jar that the build made,
+with the same workloads: ``parallel`` in full, ``scalar`` (the readable reference, 100-200 times
+slower) with one warm-up and single timed runs, without DDIM, and within ``--scalar-budget``
+seconds (it takes about 10 minutes on two cores). It writes ``bench/RESULTS.md`` (or ``--out``): the main
+table with the ratio Java/PyTorch for each row, the scale table with the growth per image and per
+resolution, and notes that define each figure, with the date, the JDK and the CPU model. The U-Net
+is the mirror of ``unet/UNet.java`` defined in ``tools/golden_layers.py``.
 """
+import argparse
 import datetime
 import importlib.util
 import json
@@ -29,23 +34,61 @@ import os
 import pathlib
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import time
 
-import torch
-import torch.nn.functional as F
-
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("golden_layers", ROOT / "tools" / "golden_layers.py")
-golden = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(golden)
-torch.set_default_dtype(torch.float32)  # golden_layers switches to float64 for its references
-torch.use_deterministic_algorithms(False)
-torch.set_num_threads(2)
+BACKENDS = ("parallel", "scalar")
+DEFAULT_SCALAR_BUDGET = 1200  # seconds; the scalar rows take about 10 minutes on two cores
 
-BENCH_UNET = dict(image_size=32, in_channels=3, out_channels=3, base_channels=64, channel_mults=[1, 2, 4],
-                  blocks_per_level=1, attention_resolutions=[8], groups=32, heads=4, num_classes=0, dropout=0.0)
+# Row names, as WorkloadBench.java writes them.
+SGEMM = "sgemm 512x512x512 (GFLOP/s)"
+CONV = "conv2d 3x3 64->64, batch 4, 32x32 (GFLOP/s)"
+FORWARD = "U-Net forward, batch 4 (ms)"
+TRAIN = "U-Net training step, batch 4 (ms)"
+DDIM = "DDIM 50 steps, 4 images (s)"
+PEAK_RSS = "peak RSS of the process, up to the end of DDIM (MiB)"
+HEAP_PEAK = "Java heap used during DDIM, peak (MiB)"
+HEAP_LIVE = "Java heap live after DDIM, after a full GC (MiB)"
+MAIN_ROWS = (SGEMM, CONV, FORWARD, TRAIN, DDIM, PEAK_RSS, HEAP_PEAK, HEAP_LIVE)
+JAVA_ONLY_ROWS = (HEAP_PEAK, HEAP_LIVE)
+SCALE_BATCHES = (1, 4, 16)
+SCALE_RESOLUTIONS = (32, 64)
+
+
+def scale_row(batch, res):
+    return f"U-Net forward, batch {batch}, {res}x{res} (ms)"
+
+
+def die(message):
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def java_jars():
+    """Returns {backend: jar} for the backend jars the build made; exits with a hint if the build is missing."""
+    if shutil.which("java") is None:
+        die("no `java` on PATH; the benchmark needs JDK 17")
+    lib = ROOT / "demos" / "target" / "lib"
+    jars = {b: ROOT / f"backend-{b}" / "target" / f"backend-{b}.jar" for b in BACKENDS}
+    jars = {b: jar for b, jar in jars.items() if jar.is_file()}
+    if not (lib / "demos.jar").is_file() or not jars:
+        die(f"the Java build is missing ({lib.relative_to(ROOT)}/demos.jar or backend-*/target/backend-*.jar); "
+            "run `mvn -B -q package -DskipTests` in the repository root first")
+    return jars
+
+
+def peak_rss_mib():
+    """The peak resident set size of this process so far, as Java reads it: VmHWM of /proc/self/status."""
+    try:
+        for line in pathlib.Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the same figure, in kB, on Linux
 
 
 def best_of(fn, repeats, warmup=2):
@@ -58,6 +101,21 @@ def best_of(fn, repeats, warmup=2):
         fn()
         best = min(best, time.perf_counter() - t0)
     return best
+
+
+def load_torch():
+    """Imports PyTorch and the U-Net mirror; globals, so that a missing Java build is reported first."""
+    global torch, F, golden, BENCH_UNET
+    import torch
+    import torch.nn.functional as F
+    spec = importlib.util.spec_from_file_location("golden_layers", ROOT / "tools" / "golden_layers.py")
+    golden = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(golden)
+    torch.set_default_dtype(torch.float32)  # golden_layers switches to float64 for its references
+    torch.use_deterministic_algorithms(False)
+    torch.set_num_threads(2)
+    BENCH_UNET = dict(image_size=32, in_channels=3, out_channels=3, base_channels=64, channel_mults=[1, 2, 4],
+                      blocks_per_level=1, attention_resolutions=[8], groups=32, heads=4, num_classes=0, dropout=0.0)
 
 
 def unet(config):
@@ -96,15 +154,15 @@ def ddim_sample(net, batch, steps):
 def torch_rows():
     rows = {}
     a, b = torch.randn(512, 512), torch.randn(512, 512)
-    rows["sgemm 512x512x512 (GFLOP/s)"] = 2 * 512 ** 3 / best_of(lambda: a @ b, 20) / 1e9
+    rows[SGEMM] = 2 * 512 ** 3 / best_of(lambda: a @ b, 20) / 1e9
     x, w = torch.randn(4, 64, 32, 32), torch.randn(64, 64, 3, 3)
     flops = 2 * 4 * 64 * 32 * 32 * 64 * 9
-    rows["conv2d 3x3 64->64, batch 4, 32x32 (GFLOP/s)"] = flops / best_of(lambda: F.conv2d(x, w, padding=1), 20) / 1e9
+    rows[CONV] = flops / best_of(lambda: F.conv2d(x, w, padding=1), 20) / 1e9
 
     net = unet(BENCH_UNET)
     x, t = inputs(BENCH_UNET, 4)
     with torch.no_grad():
-        rows["U-Net forward, batch 4 (ms)"] = 1e3 * best_of(lambda: net(x, t, None), 15, warmup=3)
+        rows[FORWARD] = 1e3 * best_of(lambda: net(x, t, None), 15, warmup=3)
     net.train()
     opt = torch.optim.Adam(net.parameters(), lr=1e-4)
 
@@ -113,33 +171,41 @@ def torch_rows():
         loss = (net(x, t, None) - x).pow(2).mean()
         loss.backward()
         opt.step()
-    rows["U-Net training step, batch 4 (ms)"] = 1e3 * best_of(train_step, 5)
+    rows[TRAIN] = 1e3 * best_of(train_step, 5)
     net.eval()
-    rows["DDIM 50 steps, 4 images (s)"] = best_of(lambda: ddim_sample(net, 4, 50), 1, warmup=1)
-    rows["peak memory (MiB)"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    for res in (32, 64):
-        for batch in (1, 4, 16):
+    rows[DDIM] = best_of(lambda: ddim_sample(net, 4, 50), 1, warmup=1)
+    rows[PEAK_RSS] = peak_rss_mib()  # read at the same point as the Java side: right after DDIM
+    for res in SCALE_RESOLUTIONS:
+        for batch in SCALE_BATCHES:
             cfg = dict(BENCH_UNET, image_size=res)
             n = unet(cfg)
             xs, ts = inputs(cfg, batch)
             with torch.no_grad():
-                rows[f"U-Net forward, batch {batch}, {res}x{res} (ms)"] = 1e3 * best_of(lambda: n(xs, ts, None), 7, 2)
+                rows[scale_row(batch, res)] = 1e3 * best_of(lambda: n(xs, ts, None), 7, 2)
     return rows
 
 
-def java_rows():
-    """Runs the Java benchmark once per backend jar and returns {backend: {row: value}}."""
-    lib = ROOT / "demos/target/lib"
-    results = {}
-    for backend in ("parallel", "scalar"):
-        jar = ROOT / f"backend-{backend}/target/backend-{backend}.jar"
-        cmd = ["java", "--add-modules", "jdk.incubator.vector", "--module-path", f"{lib}{os.pathsep}{jar}",
-               "-m", "org.minidiffusion.demos/org.minidiffusion.demos.Demos", "bench-model", "--json"]
-        if backend == "scalar":
-            cmd += ["--quick"]  # the reference backend is only timed on the small rows
-        out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True).stdout
-        results[backend] = json.loads(out[out.index("{"):])
-    return results
+def java_run(backend, jar, scalar_budget):
+    """Runs bench-model on one backend, its progress on our stderr; returns its JSON and the wall time."""
+    lib = ROOT / "demos" / "target" / "lib"
+    cmd = ["java", "--add-modules", "jdk.incubator.vector", "--module-path", f"{lib}{os.pathsep}{jar}",
+           "-m", "org.minidiffusion.demos/org.minidiffusion.demos.Demos", "bench-model", "--json"]
+    if backend == "scalar":
+        # the reference backend: one warm-up, single runs, no DDIM (50 forwards), bounded time
+        cmd += ["--timing", "single", "--skip-ddim", "--budget", str(scalar_budget)]
+    print(f"running {' '.join(cmd[cmd.index('bench-model'):])} on backend {backend}", file=sys.stderr, flush=True)
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        die(f"the Java benchmark on backend {backend} failed with exit code {proc.returncode} (its messages are above)")
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        die(f"the Java benchmark on backend {backend} printed no JSON line; its output was:\n{proc.stdout}")
+    result = json.loads(lines[-1])
+    result["seconds"] = seconds
+    result["args"] = " ".join(cmd[cmd.index("bench-model"):])
+    return result
 
 
 def cpu_model():
@@ -149,30 +215,197 @@ def cpu_model():
     return platform.processor()
 
 
+def fmt(v):
+    return f"{v:.1f}" if abs(v) < 1000 else f"{v:.0f}"
+
+
+def fmt_ratio(r):
+    return f"{r:.3g}" if r < 1000 else f"{r:.0f}"
+
+
+class Notes:
+    """Footnotes for the cells that hold no figure, numbered in order of first use, one per distinct text."""
+
+    def __init__(self):
+        self.texts = []
+
+    def mark(self, text):
+        if text not in self.texts:
+            self.texts.append(text)
+        return f"[{self.texts.index(text) + 1}]"
+
+    def lines(self):
+        return [f"{i + 1}. {text}" for i, text in enumerate(self.texts)]
+
+
+def java_cell(java, backend, row, notes):
+    """A Java figure, or a dash with a note saying why there is none."""
+    result = java[backend]
+    if row in result["rows"] and result["rows"][row] is not None:
+        return fmt(result["rows"][row])
+    reason = result["skipped"].get(row, "not measured")
+    if row == DDIM and FORWARD in result["rows"]:
+        estimate = 50 * result["rows"][FORWARD] / 1e3
+        reason += (f"; 50 U-Net evaluations would take about {estimate / 60:.0f} min (estimated as 50 x the "
+                   f"batch-4 forward, {estimate:.0f} s; an estimate, not a measurement)")
+    return "— " + notes.mark(f"{backend}: {reason}.")
+
+
+def ratio_cell(java, backend, row, reference):
+    value = java[backend]["rows"].get(row)
+    return fmt_ratio(value / reference) if value is not None and reference else "—"
+
+
+def main_table(torch_results, java, notes):
+    names = list(java)
+    lines = [
+        "| workload | PyTorch | " + " | ".join(names) + " | " + " | ".join(f"ratio {b}" for b in names) + " |",
+        "|---|---|" + "---|" * (2 * len(names)),
+    ]
+    for row in MAIN_ROWS:
+        reference = torch_results.get(row)
+        torch_cell = fmt(reference) if reference is not None else "n/a"
+        cells = [java_cell(java, b, row, notes) for b in names]
+        ratios = [ratio_cell(java, b, row, reference) for b in names]
+        lines.append(f"| {row} | {torch_cell} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
+    return lines
+
+
+def scale_tables(torch_results, java, notes):
+    """The forward time at each batch and resolution, then how it grows: per image and from 32 to 64 pixels."""
+    names = list(java)
+    lines = [
+        "| batch | resolution | PyTorch (ms) | " + " | ".join(f"{b} (ms)" for b in names) + " | "
+        + " | ".join(f"ratio {b}" for b in names) + " |",
+        "|---|---|---|" + "---|" * (2 * len(names)),
+    ]
+    for res in SCALE_RESOLUTIONS:
+        for batch in SCALE_BATCHES:
+            row = scale_row(batch, res)
+            reference = torch_results[row]
+            cells = [java_cell(java, b, row, notes) for b in names]
+            ratios = [ratio_cell(java, b, row, reference) for b in names]
+            lines.append(f"| {batch} | {res}x{res} | {fmt(reference)} | " + " | ".join(cells) + " | "
+                         + " | ".join(ratios) + " |")
+
+    sources = {"PyTorch": torch_results, **{b: java[b]["rows"] for b in names}}
+
+    def get(source, batch, res):
+        return sources[source].get(scale_row(batch, res))
+
+    lines += [
+        "",
+        "Growth, computed from the table above: the time per image (forward time / batch, ms) at each batch, "
+        "and the factor from 32x32 to 64x64 at the same batch. 64x64 has 4x the pixels, but not 4x the work of "
+        "every layer: the config keeps attention at 8x8, a size that the 64x64 U-Net (levels 64, 32, 16) never "
+        "reaches, so its levels have no attention blocks, while its middle attention runs over 16x16 = 256 "
+        "tokens instead of 64 (16x the attention matrix).",
+        "",
+        "| growth | " + " | ".join(sources) + " |",
+        "|---|" + "---|" * len(sources),
+    ]
+    for res in SCALE_RESOLUTIONS:
+        for batch in SCALE_BATCHES:
+            cells = [get(s, batch, res) for s in sources]
+            lines.append(f"| per image, batch {batch}, {res}x{res} (ms) | "
+                         + " | ".join(fmt(c / batch) if c is not None else "—" for c in cells) + " |")
+    for batch in SCALE_BATCHES:
+        cells = [(get(s, batch, 64), get(s, batch, 32)) for s in sources]
+        lines.append(f"| 64x64 / 32x32, batch {batch} | "
+                     + " | ".join(f"{a / b:.2f}" if a is not None and b is not None else "—" for a, b in cells)
+                     + " |")
+    summary = []
+    for s in sources:
+        one, sixteen = get(s, 1, 32), get(s, 16, 32)
+        if one is not None and sixteen is not None:
+            summary.append(f"{s} {one / (sixteen / 16):.2f}x")
+    if summary:
+        lines += ["", "Batching gain at 32x32 (time per image at batch 1 / at batch 16): " + ", ".join(summary) + "."]
+    return lines
+
+
+def definitions(java, torch_threads):
+    lines = [
+        "Notes on the measurements:",
+        "",
+        f"- PyTorch ({torch_threads} threads): best of 20 runs after 2 warm-up runs for sgemm and conv2d, best of 15 "
+        "after 3 for the forward pass, best of 5 after 2 for the training step, one run after one warm-up for DDIM, "
+        "best of 7 after 2 for each forward of the scale table.",
+    ]
+    for backend, result in java.items():
+        minutes = result["seconds"] / 60
+        if result["timing"] == "single":
+            how = ("one untimed run of each kernel and one untimed U-Net forward at batch 1, 32x32, then a **single "
+                   "timed run** of each workload, so its figures are noisier than the others and include any JIT "
+                   "compilation still pending")
+        else:
+            how = ("warm-up of at least 3 runs and 3 s per workload (the JIT compiles the Vector API kernels), then "
+                   "the best of 10 runs for sgemm and conv2d, 5 for the forward pass, 3 for the training step and "
+                   "each forward of the scale table; DDIM is one run after one warm-up, as in PyTorch")
+        lines.append(f"- {backend} (`{result['args']}`, {minutes:.1f} min in all): {how}.")
+    lines += [
+        f"- {PEAK_RSS}: `VmHWM` of `/proc/self/status`, read in each process right after the DDIM row: the most "
+        "resident memory the process has had so far, so it also covers the rows above, the training step's "
+        "autograd graph and Adam state included, and the runtime itself (the JVM, or Python with libtorch). It "
+        "measures the same thing on both sides, but on the Java side it is mostly heap that G1 grew towards "
+        "its maximum ("
+        + ", ".join(f"{b}: {r['max heap (MiB)']:.0f} MiB" for b, r in java.items())
+        + "; a quarter of the RAM unless `-Xmx` says otherwise) and that still holds garbage: it is the footprint "
+        "with the JVM's default settings, not what the workload needs.",
+        f"- {HEAP_PEAK}: after a full GC (`System.gc()`), every heap pool's peak is reset "
+        "(`MemoryPoolMXBean.resetPeakUsage()`); after the DDIM runs the pools' peaks are summed. It includes "
+        "garbage not yet collected, so it mostly shows how large G1 let the young generation grow.",
+        f"- {HEAP_LIVE}: used heap after another full GC at the end of DDIM: the model's weights and whatever else "
+        "is still referenced (the training step's gradients and Adam state are garbage by then). It is the lower "
+        "bound of the Java side's need; PyTorch has no comparable figure (n/a), since it frees tensors by "
+        "reference counting and its peak RSS is the only measure of its own.",
+        "- Ratio is Java / PyTorch: for GFLOP/s higher is better, for times and memory lower is better.",
+    ]
+    return lines
+
+
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=pathlib.Path, default=ROOT / "bench" / "RESULTS.md",
+                        help="the results file (default: bench/RESULTS.md)")
+    parser.add_argument("--scalar-budget", type=int, default=DEFAULT_SCALAR_BUDGET, metavar="SECONDS",
+                        help="time limit of the scalar backend's run; rows whose estimate would pass it are left "
+                             f"out (default: {DEFAULT_SCALAR_BUDGET})")
+    args = parser.parse_args()
+    if args.scalar_budget < 1:
+        parser.error("--scalar-budget needs a positive number of seconds")
+    jars = java_jars()
+    load_torch()
+    print("running the PyTorch workloads", file=sys.stderr, flush=True)
     torch_results = torch_rows()
-    java = java_rows()
+    java = {backend: java_run(backend, jar, args.scalar_budget) for backend, jar in jars.items()}
     jdk = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]
-    lower_is_better = lambda row: "(ms)" in row or "(s)" in row or "MiB" in row
+    command = "/usr/bin/python3 tools/bench_torch.py"
+    if args.scalar_budget != DEFAULT_SCALAR_BUDGET:
+        command += f" --scalar-budget {args.scalar_budget}"
+    notes = Notes()
     lines = [
         "# Benchmark: mini-diffusion against PyTorch",
         "",
-        f"Measured {datetime.date.today()} by `/usr/bin/python3 tools/bench_torch.py` on {cpu_model()}, "
-        f"{os.cpu_count()} cores; {jdk}; PyTorch {torch.__version__} with {torch.get_num_threads()} threads.",
+        f"Measured {datetime.date.today()} by `{command}` on {cpu_model()}, "
+        f"{os.cpu_count()} cores; {jdk}; PyTorch {torch.__version__} with {torch.get_num_threads()} threads. "
+        "Backends: " + ", ".join(java) + ".",
         "",
-        "Ratio is Java / PyTorch: for GFLOP/s higher is better, for times and memory lower is better.",
+        *main_table(torch_results, java, notes),
         "",
-        "| workload | PyTorch | " + " | ".join(f"{b}" for b in java) + " | " + " | ".join(f"ratio {b}" for b in java) + " |",
-        "|---|---|" + "---|" * (2 * len(java)),
+        "## Scale behaviour: U-Net forward by batch size and resolution",
+        "",
+        *scale_tables(torch_results, java, notes),
+        "",
+        "## Notes",
+        "",
+        *(["Cells without a figure:", "", *notes.lines(), ""] if notes.texts else []),
+        *definitions(java, torch.get_num_threads()),
     ]
-    for row, value in torch_results.items():
-        cells = [f"{java[b][row]:.1f}" if row in java[b] else "—" for b in java]
-        ratios = [f"{java[b][row] / value:.2f}" if row in java[b] else "—" for b in java]
-        lines.append(f"| {row} | {value:.1f} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
-    out = ROOT / "bench" / "RESULTS.md"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text("\n".join(lines) + "\n")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+    print(f"wrote {args.out}", file=sys.stderr)
 
 
 if __name__ == "__main__":

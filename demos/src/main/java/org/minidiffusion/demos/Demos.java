@@ -39,10 +39,13 @@ public final class Demos {
             "                                 time an NxN matmul on every discovered backend (defaults: --size "
                     + MatmulBench.DEFAULT_SIZE + " --iters " + MatmulBench.DEFAULT_ITERS + " --warmup "
                     + MatmulBench.DEFAULT_WARMUP + ")",
-            "  bench-model [--quick] [--json] [--backend ID]",
-            "                                 time the performance issue's workloads (sgemm, conv2d, the benchmark U-Net's",
-            "                                 forward and training step, 50-step DDIM, peak heap, forward at batch 1/4/16 and",
-            "                                 32/64 pixels) on one backend; --quick: sgemm and conv2d only; --json: one JSON line",
+            "  bench-model [--timing best|single] [--skip-ddim] [--budget SECONDS] [--json] [--backend ID]",
+            "                                 time the performance issue's workloads on one backend: sgemm, conv2d, the",
+            "                                 benchmark U-Net's forward and training step, 50-step DDIM with its memory, and",
+            "                                 the forward at batch 1/4/16 and 32/64 pixels; --timing best (the default) warms",
+            "                                 up and keeps the best of several runs, single warms up once and times one run",
+            "                                 (for the slow scalar backend); --skip-ddim leaves out DDIM; --budget skips the",
+            "                                 U-Net rows whose estimated time would end past SECONDS; --json: one JSON line",
             "  train [--out DIR] [--resume] [--steps N] [--batch N] [--lr X] [--model " + String.join("|", ModelSize.ids())
                     + "] [--seed N]",
             "        [--data DIR] [--split t10k|train] [--sample-every N] [--checkpoint-every N] [--sample-steps N]",
@@ -85,7 +88,7 @@ public final class Demos {
             "backends: put backend-scalar.jar (module org.minidiffusion.backend.scalar) and/or backend-parallel.jar",
             "(module org.minidiffusion.backend.parallel) on the module path; the highest priority wins unless",
             "-D" + Backends.PROPERTY + "=<id> or the environment variable " + Backends.ENV + " names one;",
-            "--backend <id> of train, generate, classifier-train and evaluate sets -D" + Backends.PROPERTY + "=<id>.");
+            "--backend <id> of bench-model, train, generate, classifier-train and evaluate sets -D" + Backends.PROPERTY + "=<id>.");
 
     private Demos() {
     }
@@ -146,14 +149,17 @@ public final class Demos {
                     MatmulBench.run(found, size, warmup, iters, out);
                 }
                 case "bench-model" -> {
-                    Options o = Options.parse(command, args, 1, Set.of("backend"), Set.of("quick", "json"));
+                    Options o = Options.parse(command, args, 1, Set.of("backend", "timing", "budget"),
+                            Set.of("skip-ddim", "json"));
+                    WorkloadBench.Timing timing = WorkloadBench.Timing.valueOf(o.choice("timing", "best",
+                            Set.of("best", "single")).toUpperCase(Locale.ROOT));
+                    double budget = o.has("budget") ? o.intValue("budget", 0, 1, 7 * 24 * 3600) : Double.POSITIVE_INFINITY;
+                    var settings = new WorkloadBench.Settings(timing, !o.flag("skip-ddim"), budget);
                     boolean json = o.flag("json");
                     try (Backends.Scope scope = useBackend(o, json ? err : out)) {
-                        var rows = WorkloadBench.run(o.flag("quick"), json ? err : out);
+                        var result = WorkloadBench.run(settings, json ? err : out); // prints a line per row
                         if (json) {
-                            out.println(WorkloadBench.json(rows));
-                        } else {
-                            rows.forEach((k, v) -> out.printf(Locale.ROOT, "%-48s %10.1f%n", k, v));
+                            out.println(WorkloadBench.json(result));
                         }
                     }
                 }

@@ -1,11 +1,17 @@
 package org.minidiffusion.demos;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.ref.Reference;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.minidiffusion.core.api.Autograd;
@@ -23,83 +29,255 @@ import org.minidiffusion.nn.optim.Adam;
 
 /**
  * The workloads of the performance issue, timed on the current backend: sgemm, a 3x3 convolution,
- * the benchmark U-Net's forward pass and training step, 50-step DDIM sampling, peak heap, and the
- * forward pass at several batch sizes and resolutions. {@code tools/bench_torch.py} runs the same
- * workloads in PyTorch and prints both side by side.
+ * the benchmark U-Net's forward pass and training step, 50-step DDIM sampling with the memory it
+ * takes, and the forward pass at several batch sizes and resolutions. {@code tools/bench_torch.py}
+ * runs the same workloads in PyTorch and prints both side by side.
  */
 final class WorkloadBench {
+    static final String SGEMM = "sgemm 512x512x512 (GFLOP/s)";
+    static final String CONV = "conv2d 3x3 64->64, batch 4, 32x32 (GFLOP/s)";
+    static final String FORWARD = "U-Net forward, batch 4 (ms)";
+    static final String TRAIN = "U-Net training step, batch 4 (ms)";
+    static final String DDIM = "DDIM 50 steps, 4 images (s)";
+    static final String PEAK_RSS = "peak RSS of the process, up to the end of DDIM (MiB)";
+    static final String HEAP_PEAK = "Java heap used during DDIM, peak (MiB)";
+    static final String HEAP_LIVE = "Java heap live after DDIM, after a full GC (MiB)";
+    static final int[] SCALE_BATCHES = {1, 4, 16};
+    static final int[] SCALE_RESOLUTIONS = {32, 64};
+    private static final double MIB = 1024.0 * 1024.0;
+
+    /** How each workload is timed. */
+    enum Timing {
+        /**
+         * Warm up (at least 3 runs and 3 seconds, which the JIT needs to compile the Vector API
+         * kernels), then report the best of several runs.
+         */
+        BEST,
+        /**
+         * One untimed warm-up run (of each kernel, and of the U-Net at batch 1, 32x32), then one
+         * timed run of each workload: for the scalar backend, where one U-Net forward takes seconds.
+         */
+        SINGLE;
+
+        /** The name on the command line. */
+        String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * What to run.
+     *
+     * @param timing        how each workload is timed
+     * @param ddim          whether to run DDIM sampling and the memory rows measured around it
+     * @param budgetSeconds a U-Net row after the batch-4 forward is skipped if its estimated time
+     *                      would end it later than this many seconds after the start; infinite
+     *                      for no limit
+     */
+    record Settings(Timing timing, boolean ddim, double budgetSeconds) {
+    }
+
+    /**
+     * The figures of one run.
+     *
+     * @param backend    the backend's id
+     * @param timing     how the workloads were timed
+     * @param maxHeapMiB the JVM's maximum heap ({@code -Xmx}, by default a quarter of the RAM)
+     * @param rows       each measured row's figure, named as in the results table, in order
+     * @param skipped    each row not measured, with the reason, in order
+     */
+    record Result(String backend, Timing timing, double maxHeapMiB, Map<String, Double> rows,
+            Map<String, String> skipped) {
+    }
+
     /** The benchmark U-Net: 3 channels, 32x32, base 64, multipliers (1, 2, 4), attention at 8x8. */
     static UNetConfig benchUNet(int imageSize) {
         return new UNetConfig(imageSize, 3, 3, 64, new int[] {1, 2, 4}, 1, Set.of(8), 32, 4, 0, 0f);
     }
 
-    private WorkloadBench() {
+    /**
+     * The row name of the forward pass at one batch size and resolution.
+     *
+     * @param batch      the batch size
+     * @param resolution the image side in pixels
+     * @return the name
+     */
+    static String scaleRow(int batch, int resolution) {
+        return "U-Net forward, batch " + batch + ", " + resolution + "x" + resolution + " (ms)";
+    }
+
+    private final Settings settings;
+    private final PrintStream out;
+    private final long start = System.nanoTime();
+    private final Map<String, Double> rows = new LinkedHashMap<>();
+    private final Map<String, String> skipped = new LinkedHashMap<>();
+
+    private WorkloadBench(Settings settings, PrintStream out) {
+        this.settings = settings;
+        this.out = out;
     }
 
     /**
-     * Runs the workloads and returns each row's figure, named as in the results table.
+     * Runs the workloads on the current backend.
      *
-     * @param quick only the sgemm and convolution rows (for the slow reference backend)
-     * @param out   progress lines
-     * @return the figures, in order
+     * @param settings what to run
+     * @param out      a line per row, as it is measured or skipped
+     * @return the figures
      */
-    static Map<String, Double> run(boolean quick, PrintStream out) {
-        Map<String, Double> rows = new LinkedHashMap<>();
+    static Result run(Settings settings, PrintStream out) {
+        WorkloadBench bench = new WorkloadBench(settings, out);
+        bench.kernels();
+        bench.unet();
+        return new Result(Backends.current().id(), settings.timing(), Runtime.getRuntime().maxMemory() / MIB,
+                bench.rows, bench.skipped);
+    }
+
+    /** sgemm and the 3x3 convolution, in GFLOP/s. */
+    private void kernels() {
         try (Autograd.Scope scope = Autograd.noGrad()) {
             Tensor a = Tensor.randn(new Rng(1), 512, 512);
             Tensor b = Tensor.randn(new Rng(2), 512, 512);
-            rows.put("sgemm 512x512x512 (GFLOP/s)", 2.0 * 512 * 512 * 512 / best(() -> a.matmul(b), 10) / 1e9);
+            put(SGEMM, 2.0 * 512 * 512 * 512 / time(() -> a.matmul(b), 10, 1) / 1e9);
             Tensor x = Tensor.randn(new Rng(3), 4, 64, 32, 32);
             Tensor w = Tensor.randn(new Rng(4), 64, 64, 3, 3);
             double flops = 2.0 * 4 * 64 * 32 * 32 * 64 * 9;
-            rows.put("conv2d 3x3 64->64, batch 4, 32x32 (GFLOP/s)", flops / best(() -> x.conv2d(w, 1, 1, 1), 10) / 1e9);
+            put(CONV, flops / time(() -> x.conv2d(w, 1, 1, 1), 10, 1) / 1e9);
         }
-        print(out, rows);
-        if (quick) {
-            return rows;
-        }
+    }
+
+    /** The U-Net rows; every time estimate scales the batch-4 forward, measured first. */
+    private void unet() {
         UNet net = new UNet(benchUNet(32), new Rng(0));
         Tensor x = Tensor.randn(new Rng(5), 4, 3, 32, 32);
         int[] t = {10, 250, 500, 999};
+        double forward;
         try (Autograd.Scope scope = Autograd.noGrad()) {
-            rows.put("U-Net forward, batch 4 (ms)", 1e3 * best(() -> net.forward(x, t, null), 5));
+            if (settings.timing() == Timing.SINGLE) {
+                Tensor x1 = Tensor.randn(new Rng(5), 1, 3, 32, 32);
+                net.forward(x1, new int[] {10}, null).toArray(); // the one warm-up, at the smallest size
+            }
+            forward = time(() -> net.forward(x, t, null), 5, 0);
         }
+        put(FORWARD, 1e3 * forward);
+
+        // forward, backward and Adam: about 5 forward passes on the scalar backend
+        if (fits(TRAIN, cost(5 * forward, 3))) {
+            put(TRAIN, 1e3 * trainingStep(net, x, t));
+        }
+        if (!settings.ddim()) {
+            skip(DDIM, "not run: --skip-ddim");
+        }
+        int ddimRuns = settings.timing() == Timing.SINGLE ? 1 : 2;
+        if (settings.ddim() && fits(DDIM, ddimRuns * 50 * forward)) {
+            ddim(net);
+        } else {
+            for (String row : new String[] {PEAK_RSS, HEAP_PEAK, HEAP_LIVE}) {
+                skip(row, "not measured: it is measured around DDIM, which was not run");
+            }
+        }
+
+        double perPixel = forward / (4 * 32 * 32); // seconds per image pixel, for the estimates
+        for (int res : SCALE_RESOLUTIONS) {
+            UNet n = new UNet(benchUNet(res), new Rng(0));
+            for (int batch : SCALE_BATCHES) {
+                String row = scaleRow(batch, res);
+                if (!fits(row, cost(perPixel * batch * res * res, 3))) {
+                    continue;
+                }
+                Tensor xs = Tensor.randn(new Rng(7), batch, 3, res, res);
+                int[] ts = new int[batch];
+                try (Autograd.Scope scope = Autograd.noGrad()) {
+                    put(row, 1e3 * time(() -> n.forward(xs, ts, null), 3, 0));
+                }
+            }
+        }
+    }
+
+    /** Times one training step in its own method, so that Adam's state is garbage once it returns. */
+    private double trainingStep(UNet net, Tensor x, int[] t) {
         Adam adam = Adam.adam(net.parameters(), 1e-4f);
-        rows.put("U-Net training step, batch 4 (ms)", 1e3 * best(() -> {
+        double seconds = time(() -> {
+            adam.zeroGrad(); // as PyTorch's opt.zero_grad()
             Tensor diff = net.forward(x, t, null).sub(x);
             Tensor loss = diff.mul(diff).mean();
             loss.backward();
             adam.step();
             return loss;
-        }, 3));
-        DdimSampler ddim = new DdimSampler(NoiseSchedule.of(BetaSchedule.COSINE, 1000), PredictionType.EPSILON, false, 0f);
-        rows.put("DDIM 50 steps, 4 images (s)",
-                best(() -> ddim.sample(net, SampleRequest.of(50, 4, 3, 32, 32), new Rng(6)), 1));
-        rows.put("peak memory (MiB)", peakHeapMiB());
-        print(out, rows);
-        for (int res : new int[] {32, 64}) {
-            UNet n = new UNet(benchUNet(res), new Rng(0));
-            for (int batch : new int[] {1, 4, 16}) {
-                Tensor xs = Tensor.randn(new Rng(7), batch, 3, res, res);
-                int[] ts = new int[batch];
-                try (Autograd.Scope scope = Autograd.noGrad()) {
-                    rows.put("U-Net forward, batch " + batch + ", " + res + "x" + res + " (ms)",
-                            1e3 * best(() -> n.forward(xs, ts, null), 3));
-                }
-            }
-        }
-        print(out, rows);
-        return rows;
+        }, 3, 0);
+        adam.zeroGrad();
+        return seconds;
     }
 
     /**
-     * Returns the best wall time in seconds of {@code repeats} runs, after warming up: at least 3
-     * runs and 3 seconds (at most 100 runs), which the JIT needs to compile the Vector API kernels.
+     * Times 50-step DDIM of 4 images (with {@link Timing#BEST}, one warm-up run and one timed run,
+     * as the PyTorch side does) and measures memory: the heap pools' peaks, reset after a full GC so
+     * that they cover the DDIM runs only; the live heap after another full GC, which holds the
+     * model's weights; and the process's peak RSS, which covers every row so far.
      */
-    private static double best(Supplier<Tensor> work, int repeats) {
-        long warmUntil = System.nanoTime() + 3_000_000_000L;
+    private void ddim(UNet net) {
+        DdimSampler ddim = new DdimSampler(NoiseSchedule.of(BetaSchedule.COSINE, 1000), PredictionType.EPSILON, false, 0f);
+        System.gc();
+        resetHeapPeaks();
+        int warmRuns = settings.timing() == Timing.SINGLE ? 0 : 1;
+        put(DDIM, best(() -> ddim.sample(net, SampleRequest.of(50, 4, 3, 32, 32), new Rng(6)), 1, warmRuns, 0));
+        OptionalDouble rss = peakRssMiB();
+        if (rss.isPresent()) {
+            put(PEAK_RSS, rss.getAsDouble());
+        } else {
+            skip(PEAK_RSS, "not measured: no VmHWM in /proc/self/status (not Linux?)");
+        }
+        put(HEAP_PEAK, peakHeapMiB());
+        System.gc();
+        put(HEAP_LIVE, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / MIB);
+        Reference.reachabilityFence(net); // the weights count as live
+    }
+
+    /**
+     * Returns the estimated seconds that {@link #time} takes for a workload of {@code seconds} per
+     * run, warm-up included.
+     */
+    private double cost(double seconds, int repeats) {
+        return settings.timing() == Timing.SINGLE ? seconds : Math.max(3 * seconds, 3.0) + repeats * seconds;
+    }
+
+    /** Returns whether a row's estimated cost fits the time budget, and records the reason if not. */
+    private boolean fits(String row, double estimate) {
+        double used = (System.nanoTime() - start) / 1e9;
+        if (used + estimate <= settings.budgetSeconds()) {
+            return true;
+        }
+        skip(row, String.format(Locale.ROOT, "skipped: estimated %.0f s, which would pass the --budget of %.0f s "
+                + "(%.0f s used)", estimate, settings.budgetSeconds(), used));
+        return false;
+    }
+
+    private void put(String row, double value) {
+        rows.put(row, value);
+        out.printf(Locale.ROOT, "[%s] %-52s %10.1f%n", Backends.current().id(), row, value);
+    }
+
+    private void skip(String row, String reason) {
+        skipped.put(row, reason);
+        out.printf(Locale.ROOT, "[%s] %-52s %10s  %s%n", Backends.current().id(), row, "—", reason);
+    }
+
+    /**
+     * Returns the wall time in seconds of a workload: with {@link Timing#BEST}, the best of
+     * {@code repeats} runs after the usual warm-up; with {@link Timing#SINGLE}, one run after
+     * {@code singleWarmUps} untimed ones.
+     */
+    private double time(Supplier<Tensor> work, int repeats, int singleWarmUps) {
+        return settings.timing() == Timing.SINGLE ? best(work, 1, singleWarmUps, 0) : best(work, repeats, 3, 3);
+    }
+
+    /**
+     * Returns the best wall time in seconds of {@code repeats} runs, after warming up: at least
+     * {@code warmRuns} runs and {@code warmSeconds} seconds (at most 100 runs).
+     */
+    private static double best(Supplier<Tensor> work, int repeats, int warmRuns, int warmSeconds) {
+        long warmUntil = System.nanoTime() + warmSeconds * 1_000_000_000L;
         int warm = 0;
-        while (warm < 3 || (warm < 100 && System.nanoTime() < warmUntil)) {
+        while (warm < warmRuns || (warm < 100 && System.nanoTime() < warmUntil)) {
             work.get().toArray();
             warm++;
         }
@@ -112,7 +290,19 @@ final class WorkloadBench {
         return best;
     }
 
-    /** Returns the peak of used heap, summed over the heap pools, in MiB. */
+    /** Sets each heap pool's peak usage to its current usage. */
+    static void resetHeapPeaks() {
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                pool.resetPeakUsage();
+            }
+        }
+    }
+
+    /**
+     * Returns the peak of used heap since the JVM started or {@link #resetHeapPeaks()}, summed over
+     * the heap pools (the pools may peak at different times, so this is an upper bound), in MiB.
+     */
     static double peakHeapMiB() {
         long peak = 0;
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
@@ -120,22 +310,73 @@ final class WorkloadBench {
                 peak += pool.getPeakUsage().getUsed();
             }
         }
-        return peak / (1024.0 * 1024.0);
-    }
-
-    private static void print(PrintStream out, Map<String, Double> rows) {
-        out.println("[" + Backends.current().id() + "] " + rows.size() + " rows so far");
+        return peak / MIB;
     }
 
     /**
-     * Returns the figures as a JSON object, for {@code tools/bench_torch.py}.
+     * Returns the process's peak resident set size so far ({@code VmHWM} in {@code /proc/self/status},
+     * the figure {@code getrusage}'s {@code ru_maxrss} reports on Linux), in MiB.
+     */
+    static OptionalDouble peakRssMiB() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    String[] parts = line.substring(6).trim().split("\\s+");
+                    return OptionalDouble.of(Long.parseLong(parts[0]) / 1024.0); // kB
+                }
+            }
+        } catch (IOException | NumberFormatException | SecurityException e) {
+            // not Linux, or no procfs: no figure
+        }
+        return OptionalDouble.empty();
+    }
+
+    /**
+     * Returns a result as one line of JSON, for {@code tools/bench_torch.py}: {@code backend},
+     * {@code timing}, {@code max heap (MiB)}, {@code rows} (name to number) and {@code skipped}
+     * (name to reason).
      *
-     * @param rows the figures
+     * @param result the figures
      * @return one line of JSON
      */
-    static String json(Map<String, Double> rows) {
+    static String json(Result result) {
         StringBuilder sb = new StringBuilder("{");
-        rows.forEach((k, v) -> sb.append(sb.length() > 1 ? ", " : "").append('"').append(k).append("\": ").append(v));
-        return sb.append('}').toString();
+        sb.append(quote("backend")).append(": ").append(quote(result.backend()));
+        sb.append(", ").append(quote("timing")).append(": ").append(quote(result.timing().id()));
+        sb.append(", ").append(quote("max heap (MiB)")).append(": ").append(result.maxHeapMiB());
+        sb.append(", ").append(quote("rows")).append(": {");
+        String sep = "";
+        for (Map.Entry<String, Double> e : result.rows().entrySet()) {
+            double v = e.getValue();
+            sb.append(sep).append(quote(e.getKey())).append(": ").append(Double.isFinite(v) ? Double.toString(v) : "null");
+            sep = ", ";
+        }
+        sb.append("}, ").append(quote("skipped")).append(": {");
+        sep = "";
+        for (Map.Entry<String, String> e : result.skipped().entrySet()) {
+            sb.append(sep).append(quote(e.getKey())).append(": ").append(quote(e.getValue()));
+            sep = ", ";
+        }
+        return sb.append("}}").toString();
+    }
+
+    /** Returns a JSON string literal. */
+    private static String quote(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.append('"').toString();
     }
 }

@@ -12,14 +12,36 @@ import org.junit.jupiter.api.Test;
 
 /** The workload benchmark's output format and command line; its timings are not tested. */
 class WorkloadBenchTests {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        return Demos.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
 
     @Test
-    void jsonKeepsRowOrderAndNames() {
+    void jsonKeepsRowOrderAndNamesAndTheReasonsForSkippedRows() {
         Map<String, Double> rows = new LinkedHashMap<>();
-        rows.put("sgemm 512x512x512 (GFLOP/s)", 12.5);
-        rows.put("U-Net forward, batch 4 (ms)", 3.0);
-        assertEquals("{\"sgemm 512x512x512 (GFLOP/s)\": 12.5, \"U-Net forward, batch 4 (ms)\": 3.0}",
-                WorkloadBench.json(rows));
+        rows.put(WorkloadBench.SGEMM, 12.5);
+        rows.put(WorkloadBench.FORWARD, 3.0);
+        Map<String, String> skipped = new LinkedHashMap<>();
+        skipped.put(WorkloadBench.DDIM, "not run: --skip-ddim");
+        skipped.put(WorkloadBench.scaleRow(16, 64), "a \"quoted\" reason");
+        var result = new WorkloadBench.Result("scalar", WorkloadBench.Timing.SINGLE, 1024.0, rows, skipped);
+        assertEquals("{\"backend\": \"scalar\", \"timing\": \"single\", \"max heap (MiB)\": 1024.0, "
+                + "\"rows\": {\"sgemm 512x512x512 (GFLOP/s)\": 12.5, \"U-Net forward, batch 4 (ms)\": 3.0}, "
+                + "\"skipped\": {\"DDIM 50 steps, 4 images (s)\": \"not run: --skip-ddim\", "
+                + "\"U-Net forward, batch 16, 64x64 (ms)\": \"a \\\"quoted\\\" reason\"}}", WorkloadBench.json(result));
+    }
+
+    @Test
+    void theScaleRowsAreNamedAsThePythonScriptExpects() {
+        assertEquals("U-Net forward, batch 1, 32x32 (ms)", WorkloadBench.scaleRow(1, 32));
     }
 
     @Test
@@ -33,12 +55,29 @@ class WorkloadBenchTests {
     }
 
     @Test
-    void anUnknownOptionIsAUsageError() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Demos.run(new String[] {"bench-model", "--fast"}, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertEquals(2, code);
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--fast"), err.toString(StandardCharsets.UTF_8));
+    void anUnknownOptionIsAUsageErrorThatListsTheOptions() {
+        assertEquals(2, run("bench-model", "--quick"));
+        assertTrue(err().startsWith("error: unknown option '--quick' for 'bench-model'; it takes --backend, --budget, "
+                + "--json, --skip-ddim, --timing" + System.lineSeparator() + "usage:"), err());
+    }
+
+    @Test
+    void anUnknownTimingIsAUsageError() {
+        assertEquals(2, run("bench-model", "--timing", "fast"));
+        assertTrue(err().startsWith("error: --timing of 'bench-model' must be one of best, single, got 'fast'"), err());
+    }
+
+    @Test
+    void aBudgetMustBeAPositiveNumberOfSeconds() {
+        assertEquals(2, run("bench-model", "--budget", "0"));
+        assertTrue(err().startsWith("error: --budget of 'bench-model' needs an integer in [1, 604800], got '0'"), err());
+        assertEquals(2, run("bench-model", "--budget", "15m"));
+        assertTrue(err().contains("error: --budget of 'bench-model' needs an integer in [1, 604800], got '15m'"), err());
+    }
+
+    @Test
+    void skipDdimTakesNoValue() {
+        assertEquals(2, run("bench-model", "--skip-ddim=yes"));
+        assertTrue(err().startsWith("error: option '--skip-ddim' takes no value"), err());
     }
 }
