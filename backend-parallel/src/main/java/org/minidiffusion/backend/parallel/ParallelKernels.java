@@ -12,10 +12,11 @@ import org.minidiffusion.core.spi.UnaryOp;
  * The multi-threaded kernels, split over elements, rows, planes or outer indices with
  * {@link Parallel}.
  *
- * <p>Each task writes its own elements only. Element-wise kernels call the reference
- * {@link UnaryOp#apply}, {@link UnaryOp#derivative} and {@link BinaryOp#apply}, and every sum other
- * than a matrix product or convolution is accumulated in {@code float} in the same order as a plain
- * loop would, so those results are bit-identical to the scalar backend.
+ * <p>Each task writes its own elements only. Element-wise kernels evaluate the formulas of the
+ * reference {@link UnaryOp#apply}, {@link UnaryOp#derivative} and {@link BinaryOp#apply}, in loops
+ * specialised per op ({@link UnaryRows}, {@link BinaryRows}), and every sum other than a matrix
+ * product or convolution is accumulated in {@code float} in the same order as a plain loop would,
+ * so those results are bit-identical to the scalar backend.
  */
 final class ParallelKernels implements Kernels {
 
@@ -53,22 +54,15 @@ final class ParallelKernels implements Kernels {
 
     @Override
     public void map(UnaryOp op, float p, float q, float[] x, float[] out, int n) {
-        Parallel.parallelRange(n, grain(op), (from, to) -> {
-            for (int i = from; i < to; i++) {
-                out[i] = op.apply(x[i], p, q);
-            }
-        });
+        Parallel.parallelRange(n, grain(op), (from, to) -> UnaryRows.map(op, p, q, x, out, from, to));
     }
 
     @Override
     public void mapBackward(UnaryOp op, float p, float q, float[] x, float[] y, float[] gradY,
                             float[] gradX, int n) {
         // dL/dx = dL/dy * f'(x)
-        Parallel.parallelRange(n, grain(op), (from, to) -> {
-            for (int i = from; i < to; i++) {
-                gradX[i] = gradY[i] * op.derivative(x[i], y[i], p, q);
-            }
-        });
+        Parallel.parallelRange(n, grain(op),
+                (from, to) -> UnaryRows.backward(op, p, q, x, y, gradY, gradX, from, to));
     }
 
     @Override
@@ -81,14 +75,9 @@ final class ParallelKernels implements Kernels {
         }
         int as = loop.innerStride(0);
         int bs = loop.innerStride(1);
-        loop.forEachRow((length, start) -> {
-            int ai = start[0];
-            int bi = start[1];
-            int oi = start[2]; // the output is contiguous, so its inner stride is 1
-            for (int j = 0; j < length; j++) {
-                out[oi + j] = op.apply(a[ai + j * as], b[bi + j * bs]);
-            }
-        });
+        // the output is contiguous, so its inner stride is 1
+        loop.forEachRow((length, start) -> BinaryRows.row(op, length, a, start[0], as, b, start[1], bs,
+                out, start[2]));
     }
 
     @Override
