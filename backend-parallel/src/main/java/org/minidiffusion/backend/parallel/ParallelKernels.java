@@ -104,11 +104,8 @@ final class ParallelKernels implements Kernels {
     public void reduce(ReduceOp op, float[] x, int outer, int length, int inner, float[] out) {
         // x (outer, length, inner) -> out (outer, inner)
         if (inner == 1) {
-            Parallel.parallelRange(outer, Math.max(1, GRAIN / Math.max(1, length)), (o0, o1) -> {
-                for (int o = o0; o < o1; o++) {
-                    out[o] = reduceRow(op, x, o * length, length);
-                }
-            });
+            Parallel.parallelRange(outer, Math.max(1, GRAIN / Math.max(1, length)),
+                    (o0, o1) -> reduceRows(op, x, o0, o1, length, out));
         } else {
             outerInner(outer, inner, length,
                     (o, j0, j1) -> reduceColumns(op, x, o, length, inner, j0, j1, out));
@@ -313,6 +310,41 @@ final class ParallelKernels implements Kernels {
                 body.run(t / chunks, j0, Math.min(inner, j0 + chunk));
             }
         });
+    }
+
+    /** Reduces the contiguous rows {@code o0 <= o < o1} of {@code x}, each {@code length} long, into {@code out[o]}. */
+    private static void reduceRows(ReduceOp op, float[] x, int o0, int o1, int length, float[] out) {
+        int o = o0;
+        if (op == ReduceOp.SUM) {
+            for (; o + 4 <= o1; o += 4) {
+                sumFourRows(x, o * length, length, out, o);
+            }
+        }
+        for (; o < o1; o++) {
+            out[o] = reduceRow(op, x, o * length, length);
+        }
+    }
+
+    /**
+     * Sums the four contiguous rows at {@code x[from]} into {@code out[o .. o + 4)}. Each sum runs in
+     * index order, as in {@link #reduceRow}, but the four chains of dependent additions overlap, so
+     * the loop is not bound by the latency of one addition per element.
+     */
+    private static void sumFourRows(float[] x, int from, int length, float[] out, int o) {
+        float acc0 = 0f;
+        float acc1 = 0f;
+        float acc2 = 0f;
+        float acc3 = 0f;
+        for (int l = from; l < from + length; l++) {
+            acc0 += x[l];
+            acc1 += x[l + length];
+            acc2 += x[l + 2 * length];
+            acc3 += x[l + 3 * length];
+        }
+        out[o] = acc0;
+        out[o + 1] = acc1;
+        out[o + 2] = acc2;
+        out[o + 3] = acc3;
     }
 
     /** Reduces the contiguous {@code x[from .. from + length)}, summing in index order. */
