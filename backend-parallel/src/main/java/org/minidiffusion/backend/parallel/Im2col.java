@@ -66,6 +66,10 @@ final class Im2col {
      */
     static void gatherPanels(Conv2dGeometry g, float[] x, int n, int c0, int q, int j0, int count, int w,
                              float[] dst, int d, int panelStride) {
+        if (g.strideH() == 1 && g.strideW() == 1 && g.outWidth() == g.width()) {
+            shiftedPanels(g, x, n, c0, q, j0, count, w, dst, d, panelStride);
+            return;
+        }
         Row row = Row.of(g, n, c0, q);
         int ow = g.outWidth();
         int oy = j0 / ow;
@@ -88,6 +92,63 @@ final class Im2col {
         }
         if (lane > 0) {
             zero(dst, d + lane, d + w);
+        }
+    }
+
+    /**
+     * {@link #gatherPanels} for stride 1 and {@code OW = W}, as in a "same" convolution, where an
+     * im2col row is its input plane shifted: pixel {@code j} reads
+     * {@code plane[j + (ky - pH) W + kx - pW]} unless that lies in the padding. So each panel's
+     * run of pixels is one copy, whatever output rows it spans, after which the few pixels that
+     * read the left or right padding of a row are zeroed.
+     */
+    private static void shiftedPanels(Conv2dGeometry g, float[] x, int n, int c0, int q, int j0, int count,
+                                      int w, float[] dst, int d, int panelStride) {
+        int taps = g.kernelH() * g.kernelW();
+        int ky = q % taps / g.kernelW();
+        int kx = q % g.kernelW();
+        int ow = g.outWidth();
+        int planeSize = g.height() * g.width();
+        int plane = (n * g.inChannels() + c0 + q / taps) * planeSize;
+        int shift = (ky - g.padH()) * ow + kx - g.padW();
+        // the pixels whose input row is inside the plane, and whose source index is too
+        int lo = Math.max(Math.max(0, g.padH() - ky) * ow, -shift);
+        int hi = Math.min(Math.min(g.outHeight(), g.height() + g.padH() - ky) * ow, planeSize - shift);
+        // output columns [0, left) and [ow - right, ow) read the padding
+        int left = Math.min(ow, Math.max(0, g.padW() - kx));
+        int right = Math.min(ow, Math.max(0, kx - g.padW()));
+        int rowStart = j0 / ow * ow; // the output row of pixel j0 + j starts at pixel rowStart
+        for (int j = 0; j < count; j += w, d += panelStride) {
+            int p0 = j0 + j;
+            int p1 = p0 + Math.min(w, count - j);
+            int a = Math.min(Math.max(lo, p0), p1);
+            int b = Math.max(a, Math.min(hi, p1));
+            zero(dst, d, d + a - p0);
+            if (a < b) {
+                System.arraycopy(x, plane + a + shift, dst, d + a - p0, b - a);
+            }
+            zero(dst, d + b - p0, d + p1 - p0);
+            while (rowStart + ow <= p0) {
+                rowStart += ow;
+            }
+            if (left + right > 0) {
+                zeroPadColumns(dst, d - p0, a, b, rowStart, ow, left, right);
+            }
+            if (p1 - p0 < w) {
+                zero(dst, d + p1 - p0, d + w); // the last panel's lanes past count
+            }
+        }
+    }
+
+    /**
+     * Zeroes {@code dst[base + p]} for the pixels {@code a <= p < b} in the first {@code left} or
+     * last {@code right} columns of their output row, rows of {@code ow} pixels from {@code rowStart}.
+     */
+    private static void zeroPadColumns(float[] dst, int base, int a, int b, int rowStart, int ow,
+                                       int left, int right) {
+        for (int r = rowStart; r < b; r += ow) {
+            zero(dst, base + Math.max(a, r), base + Math.min(b, r + left));
+            zero(dst, base + Math.max(a, r + ow - right), base + Math.min(b, r + ow));
         }
     }
 
@@ -135,10 +196,10 @@ final class Im2col {
         }
     }
 
-    /** Zeroes {@code dst[from .. to)}, which is usually empty. */
+    /** Zeroes {@code dst[from .. to)}, which is usually empty or short, so a plain loop beats a call. */
     private static void zero(float[] dst, int from, int to) {
-        if (from < to) {
-            Arrays.fill(dst, from, to, 0f);
+        for (int i = from; i < to; i++) {
+            dst[i] = 0f;
         }
     }
 
