@@ -82,11 +82,8 @@ final class Packing {
      * @return the operand
      */
     static Operand imageColumns(Conv2dGeometry g, float[] x, int n, int c0, int pixel0) {
-        return (r0, rows, p0, kc, w, dst, dOff) -> {
-            for (int p = 0; p < kc; p++) {
-                Im2col.gatherPanels(g, x, n, c0, p0 + p, pixel0 + r0, rows, w, dst, dOff + p * w, kc * w);
-            }
-        };
+        return (r0, rows, p0, kc, w, dst, dOff) -> Im2col.packColumns(g, x, n, c0, pixel0 + r0, rows, p0, kc, w,
+                dst, dOff);
     }
 
     /**
