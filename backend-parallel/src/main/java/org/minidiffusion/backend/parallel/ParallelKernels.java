@@ -174,10 +174,17 @@ final class ParallelKernels implements Kernels {
         int ow = w * factor;
         Parallel.parallelRange(planes * oh, Math.max(1, GRAIN / ow), (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
-                int src = (r / oh * h + r % oh / factor) * w;
                 int dst = r * ow;
-                for (int j = 0; j < ow; j++) {
-                    out[dst + j] = x[src + j / factor];
+                if (r > r0 && r % oh % factor != 0) {
+                    System.arraycopy(out, dst - ow, out, dst, ow); // the same source row as row r - 1
+                    continue;
+                }
+                int src = (r / oh * h + r % oh / factor) * w;
+                for (int j = 0; j < w; j++) {
+                    float v = x[src + j];
+                    for (int f = 0; f < factor; f++) {
+                        out[dst + j * factor + f] = v;
+                    }
                 }
             }
         });
