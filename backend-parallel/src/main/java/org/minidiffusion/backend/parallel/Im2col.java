@@ -163,28 +163,30 @@ final class Im2col {
      * plane, and the output columns at the left and at the right that read the padding.
      */
     private static int[] shiftedRows(Conv2dGeometry g, int n, int c0, int q0, int kc) {
-        int taps = g.kernelH() * g.kernelW();
+        int kh = g.kernelH();
+        int kw = g.kernelW();
+        int ph = g.padH();
+        int pw = g.padW();
         int ow = g.outWidth();
         int planeSize = g.height() * g.width();
-        int ci = q0 / taps;
-        int ky = q0 % taps / g.kernelW();
-        int kx = q0 % g.kernelW();
+        int ci = q0 / (kh * kw);
+        int ky = q0 % (kh * kw) / kw;
+        int kx = q0 % kw;
+        int plane = (n * g.inChannels() + c0 + ci) * planeSize;
         int[] rows = new int[SHIFTED * kc];
-        for (int p = 0; p < kc; p++) {
-            int plane = (n * g.inChannels() + c0 + ci) * planeSize;
-            int shift = (ky - g.padH()) * ow + kx - g.padW();
-            rows[SHIFTED * p] = plane + shift;
+        for (int r = 0; r < rows.length; r += SHIFTED) {
+            int shift = (ky - ph) * ow + kx - pw;
+            rows[r] = plane + shift;
             // the source of pixel j is x[plane + j + shift], inside the plane for -shift <= j < size - shift
-            rows[SHIFTED * p + 1] = Math.max(Math.max(0, g.padH() - ky) * ow, -shift);
-            rows[SHIFTED * p + 2] = Math.min(Math.min(g.outHeight(), g.height() + g.padH() - ky) * ow,
-                    planeSize - shift);
-            rows[SHIFTED * p + 3] = Math.min(ow, Math.max(0, g.padW() - kx));
-            rows[SHIFTED * p + 4] = Math.min(ow, Math.max(0, kx - g.padW()));
-            if (++kx == g.kernelW()) {
+            rows[r + 1] = Math.max(Math.max(0, ph - ky) * ow, -shift);
+            rows[r + 2] = Math.min(Math.min(g.outHeight(), g.height() + ph - ky) * ow, planeSize - shift);
+            rows[r + 3] = Math.min(ow, Math.max(0, pw - kx));
+            rows[r + 4] = Math.min(ow, Math.max(0, kx - pw));
+            if (++kx == kw) {
                 kx = 0;
-                if (++ky == g.kernelH()) {
+                if (++ky == kh) {
                     ky = 0;
-                    ci++;
+                    plane += planeSize;
                 }
             }
         }
