@@ -12,9 +12,14 @@ import org.minidiffusion.core.spi.Conv2dGeometry;
  * channels start at {@code c0}, holds {@code x[n][c0 + ci][oy sH - pH + ky][ox sW - pW + kx]} at
  * column {@code (oy, ox)}, zero in the padding. Along an output row, that is a run of one input
  * row, so segments are copied with unit input stride when {@code sW = 1}, and the padding is
- * handled by computing the in-bounds range of {@code ox} once per segment.
+ * handled by computing the in-bounds range of {@code ox} once per segment. At stride 1 with
+ * {@code OW = W} a whole im2col row is the input plane shifted, so a panel's pixels are one copy
+ * even when they span several output rows.
  */
 final class Im2col {
+
+    /** The ints per im2col row that {@link #shiftedRows} returns. */
+    private static final int SHIFTED = 5;
 
     private Im2col() {
     }
@@ -92,6 +97,115 @@ final class Im2col {
     }
 
     /**
+     * Packs columns {@code [j0, j0 + count)} of im2col rows {@code [q0, q0 + kc)} into panels of
+     * width {@code w}: column {@code j0 + j} of row {@code q0 + p} goes to
+     * {@code dst[d + (j / w) kc w + p w + j % w]}, and the lanes of the last panel past
+     * {@code count} are zeroed. This is a block of the packed B of a forward convolution.
+     *
+     * @param g     the geometry
+     * @param x     the input images
+     * @param n     the image
+     * @param c0    the group's first input channel
+     * @param j0    the first output pixel
+     * @param count the number of pixels
+     * @param q0    the first im2col row
+     * @param kc    the number of rows
+     * @param w     the panel width
+     * @param dst   the destination
+     * @param d     the first destination index
+     */
+    static void packColumns(Conv2dGeometry g, float[] x, int n, int c0, int j0, int count, int q0, int kc,
+                            int w, float[] dst, int d) {
+        if (g.strideH() == 1 && g.strideW() == 1 && g.outWidth() == g.width()) {
+            shiftedColumns(g, x, n, c0, j0, count, q0, kc, w, dst, d);
+            return;
+        }
+        for (int p = 0; p < kc; p++) {
+            gatherPanels(g, x, n, c0, q0 + p, j0, count, w, dst, d + p * w, kc * w);
+        }
+    }
+
+    /**
+     * {@link #packColumns} for stride 1 and {@code OW = W}, as in a "same" convolution, where an
+     * im2col row is its input plane shifted: pixel {@code j} of row {@code (ci, ky, kx)} reads
+     * {@code plane[j + (ky - pH) W + kx - pW]} unless that lies in the padding. So each panel's run
+     * of pixels is one copy, whatever output rows it spans, after which the few pixels that read
+     * the left or right padding of a row are zeroed. The panels are written one after another, each
+     * row by row, so the writes are sequential.
+     */
+    private static void shiftedColumns(Conv2dGeometry g, float[] x, int n, int c0, int j0, int count,
+                                       int q0, int kc, int w, float[] dst, int d) {
+        int[] rows = shiftedRows(g, n, c0, q0, kc);
+        int ow = g.outWidth();
+        for (int j = 0; j < count; j += w) {
+            int p0 = j0 + j;
+            int p1 = p0 + Math.min(w, count - j);
+            int rowStart = p0 / ow * ow; // the output row of pixel p0 starts at pixel rowStart
+            for (int p = 0, at = d + j * kc; p < kc; p++, at += w) {
+                int r = SHIFTED * p;
+                int a = Math.min(Math.max(rows[r + 1], p0), p1);
+                int b = Math.max(a, Math.min(rows[r + 2], p1));
+                zero(dst, at, at + a - p0);
+                if (a < b) {
+                    System.arraycopy(x, rows[r] + a, dst, at + a - p0, b - a);
+                }
+                zero(dst, at + b - p0, at + w); // the padding rows, and lanes past count
+                if (rows[r + 3] + rows[r + 4] > 0) {
+                    zeroPadColumns(dst, at - p0, a, b, rowStart, ow, rows[r + 3], rows[r + 4]);
+                }
+            }
+        }
+    }
+
+    /**
+     * Returns, for im2col rows {@code [q0, q0 + kc)} of a same-width stride-1 convolution, the
+     * index in x of pixel 0's source, the pixels {@code [lo, hi)} whose source row lies inside the
+     * plane, and the output columns at the left and at the right that read the padding.
+     */
+    private static int[] shiftedRows(Conv2dGeometry g, int n, int c0, int q0, int kc) {
+        int kh = g.kernelH();
+        int kw = g.kernelW();
+        int ph = g.padH();
+        int pw = g.padW();
+        int ow = g.outWidth();
+        int planeSize = g.height() * g.width();
+        int ci = q0 / (kh * kw);
+        int ky = q0 % (kh * kw) / kw;
+        int kx = q0 % kw;
+        int plane = (n * g.inChannels() + c0 + ci) * planeSize;
+        int[] rows = new int[SHIFTED * kc];
+        for (int r = 0; r < rows.length; r += SHIFTED) {
+            int shift = (ky - ph) * ow + kx - pw;
+            rows[r] = plane + shift;
+            // the source of pixel j is x[plane + j + shift], inside the plane for -shift <= j < size - shift
+            rows[r + 1] = Math.max(Math.max(0, ph - ky) * ow, -shift);
+            rows[r + 2] = Math.min(Math.min(g.outHeight(), g.height() + ph - ky) * ow, planeSize - shift);
+            rows[r + 3] = Math.min(ow, Math.max(0, pw - kx));
+            rows[r + 4] = Math.min(ow, Math.max(0, kx - pw));
+            if (++kx == kw) {
+                kx = 0;
+                if (++ky == kh) {
+                    ky = 0;
+                    plane += planeSize;
+                }
+            }
+        }
+        return rows;
+    }
+
+    /**
+     * Zeroes {@code dst[base + p]} for the pixels {@code a <= p < b} in the first {@code left} or
+     * last {@code right} columns of their output row, rows of {@code ow} pixels from {@code rowStart}.
+     */
+    private static void zeroPadColumns(float[] dst, int base, int a, int b, int rowStart, int ow,
+                                       int left, int right) {
+        for (int r = rowStart; r < b; r += ow) {
+            zero(dst, base + Math.max(a, r), base + Math.min(b, r + left));
+            zero(dst, base + Math.max(a, r + ow - right), base + Math.min(b, r + ow));
+        }
+    }
+
+    /**
      * One im2col row: tap {@code (ky, kx)} of the input plane at {@code x[plane]}, whose output
      * columns {@code [oxLo, oxHi)} read inside the input ({@code 0 <= ox sW - pW + kx < W}).
      */
@@ -135,10 +249,10 @@ final class Im2col {
         }
     }
 
-    /** Zeroes {@code dst[from .. to)}, which is usually empty. */
+    /** Zeroes {@code dst[from .. to)}, which is usually empty or short, so a plain loop beats a call. */
     private static void zero(float[] dst, int from, int to) {
-        if (from < to) {
-            Arrays.fill(dst, from, to, 0f);
+        for (int i = from; i < to; i++) {
+            dst[i] = 0f;
         }
     }
 

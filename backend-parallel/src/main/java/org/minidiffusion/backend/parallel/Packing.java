@@ -82,11 +82,8 @@ final class Packing {
      * @return the operand
      */
     static Operand imageColumns(Conv2dGeometry g, float[] x, int n, int c0, int pixel0) {
-        return (r0, rows, p0, kc, w, dst, dOff) -> {
-            for (int p = 0; p < kc; p++) {
-                Im2col.gatherPanels(g, x, n, c0, p0 + p, pixel0 + r0, rows, w, dst, dOff + p * w, kc * w);
-            }
-        };
+        return (r0, rows, p0, kc, w, dst, dOff) -> Im2col.packColumns(g, x, n, c0, pixel0 + r0, rows, p0, kc, w,
+                dst, dOff);
     }
 
     /**
@@ -229,8 +226,11 @@ final class Packing {
                         dst[d + p * w + e] = data[src + p * ps + e];
                     }
                 }
+            } else if (w >= 16) {
+                gatherSteps(src, lanes, len, w, dst, d);
             } else {
-                // steps adjacent (ps == 1 in practice): read along each row, write every w-th float
+                // steps adjacent (ps == 1 in practice), narrow panel: read along each row, write
+                // every w-th float
                 for (int e = 0; e < lanes; e++) {
                     int s = src + e * rs;
                     for (int p = 0; p < len; p++) {
@@ -241,6 +241,21 @@ final class Packing {
             for (int e = lanes; e < w; e++) {
                 for (int p = 0; p < len; p++) {
                     dst[d + p * w + e] = 0f;
+                }
+            }
+        }
+
+        /**
+         * Packs a wide panel whose steps are adjacent, as {@link #panel} does, a step at a time: it
+         * gathers one float from each row and writes the step's lanes in order. Written column by
+         * column, a panel of {@code kc x w} floats would not stay in L1; the rows' cache lines do.
+         */
+        private void gatherSteps(int src, int lanes, int len, int w, float[] dst, int d) {
+            for (int p = 0; p < len; p++) {
+                int s = src + p * ps;
+                int o = d + p * w;
+                for (int e = 0; e < lanes; e++) {
+                    dst[o + e] = data[s + e * rs];
                 }
             }
         }

@@ -12,10 +12,11 @@ import org.minidiffusion.core.spi.UnaryOp;
  * The multi-threaded kernels, split over elements, rows, planes or outer indices with
  * {@link Parallel}.
  *
- * <p>Each task writes its own elements only. Element-wise kernels call the reference
- * {@link UnaryOp#apply}, {@link UnaryOp#derivative} and {@link BinaryOp#apply}, and every sum other
- * than a matrix product or convolution is accumulated in {@code float} in the same order as a plain
- * loop would, so those results are bit-identical to the scalar backend.
+ * <p>Each task writes its own elements only. Element-wise kernels evaluate the formulas of the
+ * reference {@link UnaryOp#apply}, {@link UnaryOp#derivative} and {@link BinaryOp#apply}, in loops
+ * specialised per op ({@link UnaryRows}, {@link BinaryRows}), and every sum other than a matrix
+ * product or convolution is accumulated in {@code float} in the same order as a plain loop would,
+ * so those results are bit-identical to the scalar backend.
  */
 final class ParallelKernels implements Kernels {
 
@@ -53,22 +54,15 @@ final class ParallelKernels implements Kernels {
 
     @Override
     public void map(UnaryOp op, float p, float q, float[] x, float[] out, int n) {
-        Parallel.parallelRange(n, grain(op), (from, to) -> {
-            for (int i = from; i < to; i++) {
-                out[i] = op.apply(x[i], p, q);
-            }
-        });
+        Parallel.parallelRange(n, grain(op), (from, to) -> UnaryRows.map(op, p, q, x, out, from, to));
     }
 
     @Override
     public void mapBackward(UnaryOp op, float p, float q, float[] x, float[] y, float[] gradY,
                             float[] gradX, int n) {
         // dL/dx = dL/dy * f'(x)
-        Parallel.parallelRange(n, grain(op), (from, to) -> {
-            for (int i = from; i < to; i++) {
-                gradX[i] = gradY[i] * op.derivative(x[i], y[i], p, q);
-            }
-        });
+        Parallel.parallelRange(n, grain(op),
+                (from, to) -> UnaryRows.backward(op, p, q, x, y, gradY, gradX, from, to));
     }
 
     @Override
@@ -81,14 +75,9 @@ final class ParallelKernels implements Kernels {
         }
         int as = loop.innerStride(0);
         int bs = loop.innerStride(1);
-        loop.forEachRow((length, start) -> {
-            int ai = start[0];
-            int bi = start[1];
-            int oi = start[2]; // the output is contiguous, so its inner stride is 1
-            for (int j = 0; j < length; j++) {
-                out[oi + j] = op.apply(a[ai + j * as], b[bi + j * bs]);
-            }
-        });
+        // the output is contiguous, so its inner stride is 1
+        loop.forEachRow((length, start) -> BinaryRows.row(op, length, a, start[0], as, b, start[1], bs,
+                out, start[2]));
     }
 
     @Override
@@ -115,11 +104,8 @@ final class ParallelKernels implements Kernels {
     public void reduce(ReduceOp op, float[] x, int outer, int length, int inner, float[] out) {
         // x (outer, length, inner) -> out (outer, inner)
         if (inner == 1) {
-            Parallel.parallelRange(outer, Math.max(1, GRAIN / Math.max(1, length)), (o0, o1) -> {
-                for (int o = o0; o < o1; o++) {
-                    out[o] = reduceRow(op, x, o * length, length);
-                }
-            });
+            Parallel.parallelRange(outer, Math.max(1, GRAIN / Math.max(1, length)),
+                    (o0, o1) -> reduceRows(op, x, o0, o1, length, out));
         } else {
             outerInner(outer, inner, length,
                     (o, j0, j1) -> reduceColumns(op, x, o, length, inner, j0, j1, out));
@@ -194,10 +180,17 @@ final class ParallelKernels implements Kernels {
         int ow = w * factor;
         Parallel.parallelRange(planes * oh, Math.max(1, GRAIN / ow), (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
-                int src = (r / oh * h + r % oh / factor) * w;
                 int dst = r * ow;
-                for (int j = 0; j < ow; j++) {
-                    out[dst + j] = x[src + j / factor];
+                if (r > r0 && r % oh % factor != 0) {
+                    System.arraycopy(out, dst - ow, out, dst, ow); // the same source row as row r - 1
+                    continue;
+                }
+                int src = (r / oh * h + r % oh / factor) * w;
+                for (int j = 0; j < w; j++) {
+                    float v = x[src + j];
+                    for (int f = 0; f < factor; f++) {
+                        out[dst + j * factor + f] = v;
+                    }
                 }
             }
         });
@@ -330,6 +323,41 @@ final class ParallelKernels implements Kernels {
                 body.run(t / chunks, j0, Math.min(inner, j0 + chunk));
             }
         });
+    }
+
+    /** Reduces the contiguous rows {@code o0 <= o < o1} of {@code x}, each {@code length} long, into {@code out[o]}. */
+    private static void reduceRows(ReduceOp op, float[] x, int o0, int o1, int length, float[] out) {
+        int o = o0;
+        if (op == ReduceOp.SUM) {
+            for (; o + 4 <= o1; o += 4) {
+                sumFourRows(x, o * length, length, out, o);
+            }
+        }
+        for (; o < o1; o++) {
+            out[o] = reduceRow(op, x, o * length, length);
+        }
+    }
+
+    /**
+     * Sums the four contiguous rows at {@code x[from]} into {@code out[o .. o + 4)}. Each sum runs in
+     * index order, as in {@link #reduceRow}, but the four chains of dependent additions overlap, so
+     * the loop is not bound by the latency of one addition per element.
+     */
+    private static void sumFourRows(float[] x, int from, int length, float[] out, int o) {
+        float acc0 = 0f;
+        float acc1 = 0f;
+        float acc2 = 0f;
+        float acc3 = 0f;
+        for (int l = from; l < from + length; l++) {
+            acc0 += x[l];
+            acc1 += x[l + length];
+            acc2 += x[l + 2 * length];
+            acc3 += x[l + 3 * length];
+        }
+        out[o] = acc0;
+        out[o + 1] = acc1;
+        out[o + 2] = acc2;
+        out[o + 3] = acc3;
     }
 
     /** Reduces the contiguous {@code x[from .. from + length)}, summing in index order. */

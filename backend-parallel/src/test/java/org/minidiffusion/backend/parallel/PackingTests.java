@@ -50,6 +50,37 @@ class PackingTests {
         checkPack(op, (r, q) -> im2col(g, x, 1, 2, q, 5 + r), 3, pixels - 8, 1, 10, 32);
     }
 
+    /**
+     * At stride 1 with the output as wide as the input, im2col rows are shifted copies of the
+     * input, and panels span several output rows; the first and last planes of x check that no
+     * copy reads outside them.
+     */
+    @Test
+    void sameWidthImageColumnsPackTheIm2colMatrix() {
+        Conv2dGeometry[] geometries = {
+            new Conv2dGeometry(2, 3, 7, 9, 4, 3, 3, 1, 1, 1, 1, 1),  // "same" 3x3
+            new Conv2dGeometry(2, 3, 6, 5, 4, 1, 1, 1, 1, 0, 0, 1),  // 1x1
+            new Conv2dGeometry(2, 2, 4, 3, 2, 5, 5, 1, 1, 2, 2, 1),  // padding as wide as the input
+            new Conv2dGeometry(2, 3, 5, 4, 2, 2, 1, 1, 1, 0, 0, 1),  // OH < H, OW = W
+            new Conv2dGeometry(2, 4, 6, 8, 2, 3, 3, 1, 1, 2, 1, 2),  // OH > H, two groups
+        };
+        for (Conv2dGeometry g : geometries) {
+            float[] x = random(g.batch() * g.inChannels() * g.height() * g.width());
+            int pixels = g.outHeight() * g.outWidth();
+            int q = g.inPerGroup() * g.kernelH() * g.kernelW();
+            int c0 = g.inChannels() - g.inPerGroup();
+            for (int n = 0; n < g.batch(); n++) {
+                int image = n;
+                for (int w : new int[] {6, 32}) {
+                    checkPack(Packing.imageColumns(g, x, n, 0, 0), (r, p) -> im2col(g, x, image, 0, p, r),
+                            0, pixels, 0, q, w);
+                    checkPack(Packing.imageColumns(g, x, n, c0, 2), (r, p) -> im2col(g, x, image, c0, p, 2 + r),
+                            1, pixels - 4, 1, q - 1, w);
+                }
+            }
+        }
+    }
+
     /** The weight gradient's A copies and packs im2col rows of all images side by side. */
     @Test
     void imageRowsCopyAndPackTheIm2colMatrices() {
