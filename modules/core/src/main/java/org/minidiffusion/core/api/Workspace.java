@@ -1,0 +1,122 @@
+package org.minidiffusion.core.api;
+
+import org.minidiffusion.core.internal.BufferPool;
+
+/**
+ * A pool of tensor buffers for a no-grad loop, so that each iteration reuses the previous one's
+ * activations instead of allocating new ones.
+ *
+ * <pre>{@code
+ * try (Autograd.Scope noGrad = Autograd.noGrad(); Workspace ws = Workspace.open()) {
+ *     for (int i = 0; i < steps; i++) {
+ *         x = step(model, x);
+ *         ws.recycle(x); // every other buffer of this step is free for the next one
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>While a workspace is open on a thread and autograd is not recording there, every tensor the
+ * core creates on that thread takes its buffer from the innermost open workspace: one given back
+ * by {@link #recycle} if one of the same length is free, else a new one. Outside a backward pass
+ * only; recording allocates normally, because the tape keeps its tensors until backward.
+ *
+ * <p><b>Safety.</b> {@link #recycle} marks every tensor whose buffer it takes back. Reading such a
+ * tensor, or taking a view of it, throws {@link IllegalStateException} naming the op, so stale
+ * values are never read silently. Keep a tensor across a recycle by passing it as a survivor, or
+ * copy its values out with {@link Tensor#toArray()}, which never returns a pooled array.
+ * {@link #close()} marks nothing: tensors created in the workspace stay valid after it.
+ *
+ * <p><b>Debugging.</b> With the system property {@value BufferPool#DEBUG_PROPERTY}{@code =true},
+ * or with {@link #openDebug()}, recycled buffers are filled with NaN, so an op that relies on a
+ * fresh buffer being zero shows NaN instead of a plausible wrong value.
+ */
+public final class Workspace implements AutoCloseable {
+    private final BufferPool pool;
+
+    private Workspace(BufferPool pool) {
+        this.pool = pool;
+    }
+
+    /**
+     * Opens a workspace on the current thread; it stays the innermost one until closed.
+     *
+     * @return the workspace
+     * @throws IllegalStateException if autograd is recording on this thread
+     */
+    public static Workspace open() {
+        return open(null);
+    }
+
+    /**
+     * Opens a workspace that fills every buffer it takes back with NaN, whatever the system property.
+     *
+     * @return the workspace
+     * @throws IllegalStateException if autograd is recording on this thread
+     */
+    public static Workspace openDebug() {
+        return open(Boolean.TRUE);
+    }
+
+    private static Workspace open(Boolean fillNaN) {
+        if (Autograd.isEnabled()) {
+            throw new IllegalStateException("Workspace.open: autograd is recording on this thread, and a recorded "
+                    + "tape must keep its tensors; open the workspace inside Autograd.noGrad()");
+        }
+        return new Workspace(BufferPool.open(fillNaN));
+    }
+
+    /**
+     * Takes back every buffer this workspace handed out since it opened or last recycled, except
+     * the storage of {@code survivors} and of their views. Tensors that used a taken-back buffer
+     * can no longer be read. Survivors stay owned by the workspace: the next recycle takes their
+     * buffers back unless they survive again.
+     *
+     * @param survivors tensors still needed; tensors created outside the workspace need not be listed
+     * @throws IllegalStateException if the workspace is closed, belongs to another thread, or a
+     *                               survivor was itself recycled before
+     */
+    public void recycle(Tensor... survivors) {
+        pool.recycle(survivors);
+    }
+
+    /**
+     * Returns how many buffers this workspace allocated because none of the length was free.
+     *
+     * @return the count since it opened
+     */
+    public long freshAllocations() {
+        return pool.fresh();
+    }
+
+    /**
+     * Returns how many buffers this workspace handed out again after a recycle.
+     *
+     * @return the count since it opened
+     */
+    public long reusedAllocations() {
+        return pool.reused();
+    }
+
+    /**
+     * Returns the bytes of all the buffers the workspace holds, in use and free.
+     *
+     * @return the bytes
+     */
+    public long heldBytes() {
+        return 4 * pool.heldFloats();
+    }
+
+    /**
+     * Stops pooling and drops the free buffers; tensors still holding a buffer keep it and stay
+     * valid. Closing twice does nothing.
+     *
+     * @throws IllegalStateException if called from another thread than the one that opened it
+     */
+    @Override
+    public void close() {
+        if (!pool.isClosed()) {
+            pool.checkUsable("close");
+            pool.close();
+        }
+    }
+}
