@@ -1,5 +1,6 @@
 package org.minidiffusion.core.api;
 
+import java.util.function.Supplier;
 import org.minidiffusion.core.internal.BufferPool;
 
 /**
@@ -25,6 +26,12 @@ import org.minidiffusion.core.internal.BufferPool;
  * values are never read silently. Keep a tensor across a recycle by passing it as a survivor, or
  * copy its values out with {@link Tensor#toArray()}, which never returns a pooled array.
  * {@link #close()} marks nothing: tensors created in the workspace stay valid after it.
+ *
+ * <p><b>Nesting.</b> A workspace opened inside another shares its free buffers: what the inner one
+ * recycles, the outer one can reuse, and when the inner one closes, the outer one takes over the
+ * buffers still in use, so its next recycle takes them back. A model uses this through
+ * {@link #scoped}, so that the temporaries of each block are reused by the next block instead of
+ * piling up until the end of the step.
  *
  * <p><b>Debugging.</b> With the system property {@value BufferPool#DEBUG_PROPERTY}{@code =true},
  * or with {@link #openDebug()}, recycled buffers are filled with NaN, so an op that relies on a
@@ -66,6 +73,26 @@ public final class Workspace implements AutoCloseable {
     }
 
     /**
+     * Runs {@code block} in a nested workspace that, when it returns, takes back every buffer the
+     * block allocated except its result's; without a pooling workspace on this thread (or while
+     * autograd records), it just runs the block. The block must not keep any other tensor it
+     * creates, for example in a field.
+     *
+     * @param block computes a tensor, typically a layer's forward pass
+     * @return the block's result, owned by the enclosing workspace
+     */
+    public static Tensor scoped(Supplier<Tensor> block) {
+        if (!BufferPool.isPooling()) {
+            return block.get();
+        }
+        try (Workspace inner = open(null)) {
+            Tensor result = block.get();
+            inner.recycle(result);
+            return result;
+        }
+    }
+
+    /**
      * Takes back every buffer this workspace handed out since it opened or last recycled, except
      * the storage of {@code survivors} and of their views. Tensors that used a taken-back buffer
      * can no longer be read. Survivors stay owned by the workspace: the next recycle takes their
@@ -80,25 +107,27 @@ public final class Workspace implements AutoCloseable {
     }
 
     /**
-     * Returns how many buffers this workspace allocated because none of the length was free.
+     * Returns how many buffers were allocated because none of the length was free, by this
+     * workspace and all those nested in the same outermost one.
      *
-     * @return the count since it opened
+     * @return the count since the outermost one opened
      */
     public long freshAllocations() {
         return pool.fresh();
     }
 
     /**
-     * Returns how many buffers this workspace handed out again after a recycle.
+     * Returns how many buffers were handed out again after a recycle, by this workspace and all
+     * those nested in the same outermost one.
      *
-     * @return the count since it opened
+     * @return the count since the outermost one opened
      */
     public long reusedAllocations() {
         return pool.reused();
     }
 
     /**
-     * Returns the bytes of all the buffers the workspace holds, in use and free.
+     * Returns the bytes of the buffers this workspace handed out and of the free ones it shares.
      *
      * @return the bytes
      */
@@ -107,7 +136,8 @@ public final class Workspace implements AutoCloseable {
     }
 
     /**
-     * Stops pooling and drops the free buffers; tensors still holding a buffer keep it and stay
+     * Stops pooling in this workspace: a nested one hands its buffers in use to the enclosing one;
+     * the outermost drops its free buffers, and tensors still holding a buffer keep it and stay
      * valid. Closing twice does nothing.
      *
      * @throws IllegalStateException if called from another thread than the one that opened it

@@ -16,6 +16,10 @@ import org.minidiffusion.core.api.Tensor;
  * While a pool is open on the current thread, autograd is not recording and no backward pass is
  * running, they take arrays from the innermost pool; otherwise they return {@code new float[n]}.
  * Recording must allocate normally: the tape keeps inputs and outputs alive until backward.
+ *
+ * <p>A pool opened inside another shares its free arrays and counters: its {@link #recycle} makes
+ * arrays free for the outer one too, and closing it hands the arrays still in use to the outer
+ * one, whose next recycle takes them back.
  */
 public final class BufferPool {
     /** The system property that makes every pool fill the arrays it takes back with NaN. */
@@ -34,16 +38,24 @@ public final class BufferPool {
         int paused;
     }
 
+    /** What nested pools share with the outermost one: the free arrays, by length, and the counts. */
+    private static final class Shared {
+        final Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
+        long fresh;
+        long reused;
+    }
+
     private final Thread owner = Thread.currentThread();
+    private final BufferPool parent; // the pool this one was opened in, or null
+    private final Shared shared;
     private final boolean fillNaN;
     /** Arrays handed out since the last recycle, each with its tensors' storage once one wraps it. */
     private final Map<float[], Storage> handedOut = new IdentityHashMap<>();
-    private final Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
-    private long fresh;
-    private long reused;
     private boolean closed;
 
-    private BufferPool(boolean fillNaN) {
+    private BufferPool(BufferPool parent, boolean fillNaN) {
+        this.parent = parent;
+        this.shared = parent == null ? new Shared() : parent.shared;
         this.fillNaN = fillNaN;
     }
 
@@ -55,8 +67,10 @@ public final class BufferPool {
      * @return the pool
      */
     public static BufferPool open(Boolean fillNaN) {
-        BufferPool pool = new BufferPool(fillNaN == null ? DEBUG_DEFAULT : fillNaN);
-        STATE.get().open.push(pool);
+        ArrayDeque<BufferPool> open = STATE.get().open;
+        BufferPool parent = open.peek();
+        BufferPool pool = new BufferPool(parent, fillNaN != null ? fillNaN : parent != null ? parent.fillNaN : DEBUG_DEFAULT);
+        open.push(pool);
         OPEN.incrementAndGet();
         return pool;
     }
@@ -64,6 +78,15 @@ public final class BufferPool {
     /** Returns the innermost pool open on this thread, whatever the grad mode, or null. */
     static BufferPool innermost() {
         return OPEN.get() == 0 ? null : STATE.get().open.peek();
+    }
+
+    /**
+     * Returns whether allocations on this thread come from a pool now.
+     *
+     * @return whether a pool is open, autograd is not recording and no backward pass is running
+     */
+    public static boolean isPooling() {
+        return active() != null;
     }
 
     /** Returns the pool allocations come from now, or null to allocate normally. */
@@ -119,13 +142,13 @@ public final class BufferPool {
         if (n == 0) {
             return new float[0];
         }
-        ArrayDeque<float[]> q = free.get(n);
+        ArrayDeque<float[]> q = shared.free.get(n);
         float[] a = q == null ? null : q.poll();
         if (a == null) {
             a = new float[n];
-            fresh++;
+            shared.fresh++;
         } else {
-            reused++;
+            shared.reused++;
         }
         handedOut.put(a, null);
         return a;
@@ -175,10 +198,13 @@ public final class BufferPool {
         if (fillNaN) {
             Arrays.fill(array, Float.NaN);
         }
-        free.computeIfAbsent(array.length, k -> new ArrayDeque<>()).push(array);
+        shared.free.computeIfAbsent(array.length, k -> new ArrayDeque<>()).push(array);
     }
 
-    /** Stops pooling on this thread and drops the arrays; tensors that hold one keep it. */
+    /**
+     * Stops pooling in this pool. A nested pool hands its arrays in use to the outer one; the
+     * outermost drops all its arrays, and tensors that hold one keep it.
+     */
     public void close() {
         if (closed) {
             return;
@@ -186,8 +212,12 @@ public final class BufferPool {
         closed = true;
         STATE.get().open.remove(this);
         OPEN.decrementAndGet();
+        if (parent != null && !parent.closed) {
+            parent.handedOut.putAll(handedOut);
+        } else if (parent == null) {
+            shared.free.clear();
+        }
         handedOut.clear();
-        free.clear();
     }
 
     /**
@@ -215,25 +245,25 @@ public final class BufferPool {
     }
 
     /**
-     * Returns how many arrays the pool allocated.
+     * Returns how many arrays the pool and those nested in its outermost one allocated.
      *
      * @return the count
      */
     public long fresh() {
-        return fresh;
+        return shared.fresh;
     }
 
     /**
-     * Returns how many arrays the pool handed out again.
+     * Returns how many arrays the pool and those nested in its outermost one handed out again.
      *
      * @return the count
      */
     public long reused() {
-        return reused;
+        return shared.reused;
     }
 
     /**
-     * Returns the floats held: handed out and free.
+     * Returns the floats held: handed out by this pool and free in the shared lists.
      *
      * @return the count
      */
@@ -242,7 +272,7 @@ public final class BufferPool {
         for (float[] a : handedOut.keySet()) {
             n += a.length;
         }
-        for (ArrayDeque<float[]> q : free.values()) {
+        for (ArrayDeque<float[]> q : shared.free.values()) {
             for (float[] a : q) {
                 n += a.length;
             }

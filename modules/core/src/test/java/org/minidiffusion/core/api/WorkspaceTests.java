@@ -132,23 +132,48 @@ class WorkspaceTests {
     }
 
     @Test
-    void theInnermostWorkspaceIsUsedAndNestedOnesAreIndependent() {
+    void aNestedWorkspaceSharesFreeBuffersAndHandsItsLiveOnesToTheOuterOne() {
         try (Workspace outer = Workspace.open()) {
             Tensor a = B.of(VALUES, 6);
-            Tensor b;
+            Tensor kept;
             try (Workspace inner = Workspace.open()) {
-                b = B.of(VALUES, 6);
-                inner.recycle();
+                Tensor b = B.of(VALUES, 6);
+                kept = B.of(VALUES, 3, 2);
+                inner.recycle(kept);
                 assertThrows(IllegalStateException.class, b::toArray);
                 assertArrayEquals(VALUES, a.toArray(), "the inner recycle took back an outer buffer");
-                assertEquals(1, inner.freshAllocations());
+                assertEquals(3, outer.freshAllocations(), "the counts are shared");
             }
-            Tensor c = B.of(VALUES, 6);
-            assertEquals(2, outer.freshAllocations(), "after the inner one closes, the outer one allocates");
-            outer.recycle();
+            Tensor c = B.of(VALUES, 6);      // the buffer the inner workspace freed
+            assertEquals(3, outer.freshAllocations());
+            assertEquals(1, outer.reusedAllocations());
+            assertArrayEquals(VALUES, kept.toArray(), "closing the inner workspace invalidated its survivor");
+            outer.recycle(c);
             assertThrows(IllegalStateException.class, a::toArray);
-            assertThrows(IllegalStateException.class, c::toArray);
+            assertThrows(IllegalStateException.class, kept::toArray, "the outer workspace did not take over");
+            assertArrayEquals(VALUES, c.toArray());
         }
+    }
+
+    @Test
+    void scopedKeepsOnlyTheResultAndDoesNothingWithoutAWorkspace() {
+        Tensor[] temporary = new Tensor[1];
+        Tensor plain = Workspace.scoped(() -> {
+            temporary[0] = B.of(VALUES, 6);
+            return temporary[0].reshape(2, 3);
+        });
+        assertArrayEquals(VALUES, temporary[0].toArray(), "no workspace: nothing is recycled");
+        try (Workspace ws = Workspace.open()) {
+            Tensor result = Workspace.scoped(() -> {
+                temporary[0] = B.of(VALUES, 6);
+                return B.of(VALUES, 2, 3);
+            });
+            assertThrows(IllegalStateException.class, temporary[0]::toArray);
+            assertArrayEquals(VALUES, result.toArray());
+            ws.recycle();
+            assertThrows(IllegalStateException.class, result::toArray, "the result belongs to the outer workspace");
+        }
+        assertArrayEquals(VALUES, plain.toArray());
     }
 
     @Test

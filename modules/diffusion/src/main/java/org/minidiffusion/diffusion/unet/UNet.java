@@ -3,9 +3,11 @@ package org.minidiffusion.diffusion.unet;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import org.minidiffusion.core.api.AbstractLayer;
+import org.minidiffusion.core.api.Layer;
 import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.ShapeException;
 import org.minidiffusion.core.api.Tensor;
+import org.minidiffusion.core.api.Workspace;
 import org.minidiffusion.diffusion.Denoiser;
 import org.minidiffusion.diffusion.TimestepEmbedding;
 import org.minidiffusion.nn.Conv2d;
@@ -140,41 +142,58 @@ public final class UNet extends AbstractLayer implements Denoiser {
      */
     public Tensor forward(Tensor x, int[] t, int[] labels) {
         checkInputs(x, t, labels);
-        Tensor temb = timeEmbedding(t, labels);                       // (B, 4 base)
+        Tensor temb = Workspace.scoped(() -> timeEmbedding(t, labels));  // (B, 4 base)
         Deque<Tensor> skips = new ArrayDeque<>();
-        Tensor h = convIn.forward(x);                                  // (B, base, H, W)
+        Tensor h = scoped(convIn, x);                                  // (B, base, H, W)
         skips.push(h);
         for (Level level : down) {
             h = runBlocks(level, h, temb, skips, true);
             if (level.resample != null) {
-                h = level.resample.forward(h);                         // halve H and W
+                h = scoped(level.resample, h);                          // halve H and W
                 skips.push(h);
             }
         }
-        h = midRes2.forward(midAttn.forward(midRes1.forward(h, temb)), temb);
+        h = scoped(midRes2, scoped(midAttn, scoped(midRes1, h, temb)), temb);
         for (Level level : up) {
             h = runBlocks(level, h, temb, skips, false);
             if (level.resample != null) {
-                h = level.resample.forward(h.upsampleNearest(2));      // double H and W
+                Tensor in = h;
+                h = Workspace.scoped(() -> level.resample.forward(in.upsampleNearest(2))); // double H and W
             }
         }
-        return convOut.forward(normOut.forward(h).silu());
+        Tensor last = h;
+        return Workspace.scoped(() -> convOut.forward(normOut.forward(last).silu()));
     }
 
+    /**
+     * Runs a level's blocks. Each block runs in {@link Workspace#scoped}: in a sampling loop, its
+     * temporaries go back to the pool as soon as it returns, for the next block to reuse.
+     */
     private Tensor runBlocks(Level level, Tensor h, Tensor temb, Deque<Tensor> skips, boolean goingDown) {
         for (int j = 0; j < level.res.size(); j++) {
-            if (!goingDown) {
-                h = Tensor.concat(1, h, skips.pop());                  // skip connection along channels
-            }
-            h = level.res.get(j).forward(h, temb);
+            Tensor in = h;
+            Tensor skip = goingDown ? null : skips.pop();
+            ResBlock res = level.res.get(j);
+            // the up path concatenates the skip connection along channels
+            h = Workspace.scoped(() -> res.forward(skip == null ? in : Tensor.concat(1, in, skip), temb));
             if (level.attn.size() > 0) {
-                h = level.attn.get(j).forward(h);
+                h = scoped(level.attn.get(j), h);
             }
             if (goingDown) {
                 skips.push(h);
             }
         }
         return h;
+    }
+
+    /** Runs a layer in {@link Workspace#scoped}. */
+    private static Tensor scoped(Layer layer, Tensor in) {
+        return Workspace.scoped(() -> layer.forward(in));
+    }
+
+    /** Runs a residual block in {@link Workspace#scoped}. */
+    private static Tensor scoped(ResBlock block, Tensor in, Tensor temb) {
+        return Workspace.scoped(() -> block.forward(in, temb));
     }
 
     private Tensor timeEmbedding(int[] t, int[] labels) {
