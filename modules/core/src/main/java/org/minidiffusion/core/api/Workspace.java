@@ -29,9 +29,9 @@ import org.minidiffusion.core.internal.BufferPool;
  *
  * <p><b>Nesting.</b> A workspace opened inside another shares its free buffers: what the inner one
  * recycles, the outer one can reuse, and when the inner one closes, the outer one takes over the
- * buffers still in use, so its next recycle takes them back. A model uses this through
- * {@link #scoped}, so that the temporaries of each block are reused by the next block instead of
- * piling up until the end of the step.
+ * buffers still in use, so its next recycle takes them back. A model uses this, through
+ * {@link #scoped} or a nested workspace of its own, so that the temporaries of each block are
+ * reused by the next block instead of piling up until the end of the step.
  *
  * <p><b>Debugging.</b> With the system property {@value BufferPool#DEBUG_PROPERTY}{@code =true},
  * or with {@link #openDebug()}, recycled buffers are filled with NaN, so an op that relies on a
@@ -70,6 +70,15 @@ public final class Workspace implements AutoCloseable {
                     + "tape must keep its tensors; open the workspace inside Autograd.noGrad()");
         }
         return new Workspace(BufferPool.open(fillNaN));
+    }
+
+    /**
+     * Returns whether tensors created on this thread now take their buffers from a workspace.
+     *
+     * @return whether a workspace is open here, autograd is not recording and no backward pass runs
+     */
+    public static boolean isPooling() {
+        return BufferPool.isPooling();
     }
 
     /**

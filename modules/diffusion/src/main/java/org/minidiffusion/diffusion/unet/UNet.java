@@ -2,8 +2,8 @@ package org.minidiffusion.diffusion.unet;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.function.Consumer;
 import org.minidiffusion.core.api.AbstractLayer;
-import org.minidiffusion.core.api.Layer;
 import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.ShapeException;
 import org.minidiffusion.core.api.Tensor;
@@ -142,42 +142,50 @@ public final class UNet extends AbstractLayer implements Denoiser {
      */
     public Tensor forward(Tensor x, int[] t, int[] labels) {
         checkInputs(x, t, labels);
-        Tensor temb = Workspace.scoped(() -> timeEmbedding(t, labels));  // (B, 4 base)
+        if (!Workspace.isPooling()) {
+            return forward(x, t, labels, keep -> { });
+        }
+        // in a sampling loop: after each block, only what later blocks read keeps its buffer
+        try (Workspace blocks = Workspace.open()) {
+            Tensor out = forward(x, t, labels, blocks::recycle);
+            blocks.recycle(out);
+            return out; // closing hands it to the enclosing workspace
+        }
+    }
+
+    private Tensor forward(Tensor x, int[] t, int[] labels, Consumer<Tensor[]> release) {
+        Tensor temb = timeEmbedding(t, labels);                       // (B, 4 base)
         Deque<Tensor> skips = new ArrayDeque<>();
-        Tensor h = scoped(convIn, x);                                  // (B, base, H, W)
+        Tensor h = convIn.forward(x);                                  // (B, base, H, W)
         skips.push(h);
         for (Level level : down) {
-            h = runBlocks(level, h, temb, skips, true);
+            h = runBlocks(level, h, temb, skips, true, release);
             if (level.resample != null) {
-                h = scoped(level.resample, h);                          // halve H and W
+                h = level.resample.forward(h);                         // halve H and W
                 skips.push(h);
             }
         }
-        h = scoped(midRes2, scoped(midAttn, scoped(midRes1, h, temb)), temb);
+        h = keep(midRes1.forward(h, temb), temb, skips, release);
+        h = keep(midAttn.forward(h), temb, skips, release);
+        h = keep(midRes2.forward(h, temb), temb, skips, release);
         for (Level level : up) {
-            h = runBlocks(level, h, temb, skips, false);
+            h = runBlocks(level, h, temb, skips, false, release);
             if (level.resample != null) {
-                Tensor in = h;
-                h = Workspace.scoped(() -> level.resample.forward(in.upsampleNearest(2))); // double H and W
+                h = keep(level.resample.forward(h.upsampleNearest(2)), temb, skips, release); // double H and W
             }
         }
-        Tensor last = h;
-        return Workspace.scoped(() -> convOut.forward(normOut.forward(last).silu()));
+        return convOut.forward(normOut.forward(h).silu());
     }
 
-    /**
-     * Runs a level's blocks. Each block runs in {@link Workspace#scoped}: in a sampling loop, its
-     * temporaries go back to the pool as soon as it returns, for the next block to reuse.
-     */
-    private Tensor runBlocks(Level level, Tensor h, Tensor temb, Deque<Tensor> skips, boolean goingDown) {
+    private Tensor runBlocks(Level level, Tensor h, Tensor temb, Deque<Tensor> skips, boolean goingDown,
+                             Consumer<Tensor[]> release) {
         for (int j = 0; j < level.res.size(); j++) {
-            Tensor in = h;
-            Tensor skip = goingDown ? null : skips.pop();
-            ResBlock res = level.res.get(j);
-            // the up path concatenates the skip connection along channels
-            h = Workspace.scoped(() -> res.forward(skip == null ? in : Tensor.concat(1, in, skip), temb));
+            if (!goingDown) {
+                h = Tensor.concat(1, h, skips.pop());                  // skip connection along channels
+            }
+            h = keep(level.res.get(j).forward(h, temb), temb, skips, release);
             if (level.attn.size() > 0) {
-                h = scoped(level.attn.get(j), h);
+                h = keep(level.attn.get(j).forward(h), temb, skips, release);
             }
             if (goingDown) {
                 skips.push(h);
@@ -186,14 +194,17 @@ public final class UNet extends AbstractLayer implements Denoiser {
         return h;
     }
 
-    /** Runs a layer in {@link Workspace#scoped}. */
-    private static Tensor scoped(Layer layer, Tensor in) {
-        return Workspace.scoped(() -> layer.forward(in));
-    }
-
-    /** Runs a residual block in {@link Workspace#scoped}. */
-    private static Tensor scoped(ResBlock block, Tensor in, Tensor temb) {
-        return Workspace.scoped(() -> block.forward(in, temb));
+    /** Releases every buffer of the forward pass except those of {@code h}, {@code temb} and the skips. */
+    private static Tensor keep(Tensor h, Tensor temb, Deque<Tensor> skips, Consumer<Tensor[]> release) {
+        Tensor[] live = new Tensor[skips.size() + 2];
+        live[0] = h;
+        live[1] = temb;
+        int i = 2;
+        for (Tensor s : skips) {
+            live[i++] = s;
+        }
+        release.accept(live);
+        return h;
     }
 
     private Tensor timeEmbedding(int[] t, int[] labels) {
