@@ -49,7 +49,9 @@ public interface Sampler {
 
     /**
      * Runs the reverse process from a given {@code x_T} with a given noise source: the whole loop,
-     * with no autograd recording.
+     * with no autograd recording, in a {@link org.minidiffusion.core.api.Workspace} so that every
+     * step reuses the buffers of the step before. A {@link Denoiser} therefore must not keep a
+     * tensor it computed in one call for the next (create caches outside the loop).
      *
      * @param model   the network
      * @param request the steps and guidance; its shape must be that of {@code xT}

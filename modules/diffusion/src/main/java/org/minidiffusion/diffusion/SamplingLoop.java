@@ -4,28 +4,44 @@ import java.util.Arrays;
 import org.minidiffusion.core.api.Autograd;
 import org.minidiffusion.core.api.Shape;
 import org.minidiffusion.core.api.Tensor;
+import org.minidiffusion.core.api.Workspace;
 
-/** The loop every {@link Sampler} shares: timesteps, classifier-free guidance, no-grad, progress. */
+/**
+ * The loop every {@link Sampler} shares: timesteps, classifier-free guidance, no-grad, progress,
+ * and a {@link Workspace}, so that each step reuses the previous step's buffers.
+ */
 final class SamplingLoop {
     private SamplingLoop() {
     }
 
     static Tensor run(Sampler sampler, Denoiser model, SampleRequest request, Tensor xT, NoiseSource noise) {
+        try (Autograd.Scope noGrad = Autograd.noGrad(); Workspace ws = Workspace.open()) {
+            return loop(sampler, model, request, xT, noise, ws);
+        }
+    }
+
+    /**
+     * Runs the steps inside a no-grad scope the caller opened; after each step only the new sample
+     * survives a recycle of {@code ws}, or nothing is recycled if {@code ws} is null.
+     */
+    static Tensor loop(Sampler sampler, Denoiser model, SampleRequest request, Tensor xT, NoiseSource noise,
+                       Workspace ws) {
         if (!xT.shape().equals(Shape.of(request.shape()))) {
             throw new IllegalArgumentException("Sampler: x_T has shape " + xT.shape() + " but the request asks for "
                     + Shape.of(request.shape()));
         }
         int[] timesteps = request.spacing().timesteps(sampler.schedule().trainSteps(), request.steps());
-        try (Autograd.Scope noGrad = Autograd.noGrad()) {
-            Tensor x = xT;
-            for (int i = 0; i < timesteps.length; i++) {
-                int t = timesteps[i];
-                int tPrev = i + 1 < timesteps.length ? timesteps[i + 1] : -1; // from the array, never t − T/n
-                x = sampler.step(modelOutput(model, x, t, request), t, tPrev, x, noise);
-                request.listener().onStep(i, timesteps.length, t, tPrev, x);
+        Tensor x = xT;
+        for (int i = 0; i < timesteps.length; i++) {
+            int t = timesteps[i];
+            int tPrev = i + 1 < timesteps.length ? timesteps[i + 1] : -1; // from the array, never t − T/n
+            x = sampler.step(modelOutput(model, x, t, request), t, tPrev, x, noise);
+            request.listener().onStep(i, timesteps.length, t, tPrev, x);
+            if (ws != null) {
+                ws.recycle(x); // the model's activations and this step's temporaries are free for the next step
             }
-            return x;
         }
+        return x;
     }
 
     /** The model output at {@code x_t}, with classifier-free guidance if the request asks for it. */

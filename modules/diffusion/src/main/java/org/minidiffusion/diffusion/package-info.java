@@ -12,6 +12,11 @@
  * Tensor images = sampler.sample(model, SampleRequest.of(50, 16, 1, 28, 28), new Rng(42));
  * }</pre>
  *
+ * <p><b>Memory.</b> Sampling keeps no autograd tape and runs in a
+ * {@link org.minidiffusion.core.api.Workspace}: after each step every buffer except the new sample
+ * goes back to a pool, so the next step's activations reuse them instead of allocating new ones.
+ * The samples a {@link ProgressListener} sees are valid until the next step ends.
+ *
  * <p>Papers cited in this package: Ho, Jain and Abbeel 2020, "Denoising Diffusion Probabilistic
  * Models" (DDPM); Song, Meng and Ermon 2021, "Denoising Diffusion Implicit Models" (DDIM); Nichol
  * and Dhariwal 2021, "Improved Denoising Diffusion Probabilistic Models"; Salimans and Ho 2022,

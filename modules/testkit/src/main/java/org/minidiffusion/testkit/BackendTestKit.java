@@ -33,6 +33,7 @@ import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.Shape;
 import org.minidiffusion.core.api.ShapeException;
 import org.minidiffusion.core.api.Tensor;
+import org.minidiffusion.core.api.Workspace;
 
 /**
  * The shared backend suite: a backend's tests subclass it and name the backend, in one line.
@@ -48,6 +49,8 @@ import org.minidiffusion.core.api.Tensor;
  *   <li>{@link #opsMatchReference()}: every op of {@link Tensor}, on random inputs with
  *   broadcasting, size-1 dims and non-contiguous views, forward and backward, against the scalar
  *   reference backend under {@link Tolerance#DEFAULT};</li>
+ *   <li>{@link #opsMatchOnRecycledBuffers()}: every case's forward pass again on buffers a
+ *   {@link Workspace} recycled and filled with NaN, against the same case computed normally;</li>
  *   <li>{@link #gradientsMatchFiniteDifferences()}: every differentiable op's autograd gradient
  *   against central differences, under {@link Tolerance#GRADCHECK};</li>
  *   <li>{@link #knownValues()}: hand-computed results and well-known constants, which check the
@@ -229,6 +232,61 @@ public abstract class BackendTestKit {
             });
         }
         assertAll(c.name() + " backward", backward);
+    }
+
+    /**
+     * Runs every case's forward pass inside a {@link Workspace} that fills recycled buffers with
+     * NaN: once to fill the pool, then, after a recycle, again on recycled buffers only. The second
+     * run must match the same case computed outside any workspace, so an op that relies on a new
+     * buffer being zero, or that reads a buffer after giving it back, fails here.
+     *
+     * @return one test per case
+     */
+    @TestFactory
+    public Stream<DynamicTest> opsMatchOnRecycledBuffers() {
+        return OpCases.all().stream().map(c -> dynamicTest(c.name() + " [in a workspace, on NaN-filled recycled buffers]",
+                () -> matchOnRecycledBuffers(c)));
+    }
+
+    private void matchOnRecycledBuffers(OpCase c) {
+        Backend test = backend();
+        String id = test.id();
+        List<Tensor> in = c.leaves(test, c.generate(), false);
+        List<Tensor> expected;
+        try (Autograd.Scope noGrad = Autograd.noGrad()) {
+            expected = c.run(test, in);
+        }
+        try (Autograd.Scope noGrad = Autograd.noGrad(); Workspace ws = Workspace.openDebug()) {
+            c.run(test, in);
+            ws.recycle();
+            long fresh = ws.freshAllocations();
+            List<Tensor> actual = c.run(test, in);
+            assertEquals(fresh, ws.freshAllocations(), "[" + id + "] " + c.name()
+                    + ": the second run allocated new buffers, so it did not run on recycled ones");
+            List<Executable> checks = new ArrayList<>();
+            for (int i = 0; i < expected.size(); i++) {
+                Tensor e = expected.get(i);
+                Tensor a = actual.get(i);
+                String what = c.name() + " forward on recycled buffers" + (expected.size() > 1 ? " output " + i : "");
+                checks.add(() -> TensorAssert.assertClose(Tolerance.DEFAULT, id, what, e, a));
+            }
+            assertAll(c.name() + " in a workspace", checks);
+        }
+    }
+
+    /** A backward pass inside a workspace keeps its gradients: they are not pooled. */
+    @Test
+    public void backwardInsideAWorkspaceKeepsItsGradients() {
+        Backend b = backend();
+        Tensor x = b.of(v(1, 2, 3), 3).requireGrad();
+        Tensor loss = x.mul(x).sum();
+        try (Autograd.Scope noGrad = Autograd.noGrad(); Workspace ws = Workspace.openDebug()) {
+            loss.backward();
+            ws.recycle();
+            assertEquals(0, ws.freshAllocations(), "backward took buffers from the workspace");
+        }
+        TensorAssert.assertClose(Tolerance.DEFAULT, b.id(), "d(sum x^2)/dx after the workspace", b.of(v(2, 4, 6), 3),
+                x.grad());
     }
 
     /** Returns normal values of standard deviation {@code scale}, one array per output. */

@@ -3,6 +3,7 @@ package org.minidiffusion.core.api;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
+import org.minidiffusion.core.internal.BufferPool;
 import org.minidiffusion.core.internal.DenseTensor;
 import org.minidiffusion.core.spi.BackendProvider;
 import org.minidiffusion.core.spi.Kernels;
@@ -162,7 +163,7 @@ public final class Backend {
      */
     public Tensor full(float value, int... shape) {
         Shape s = Shape.of(shape);
-        float[] data = new float[s.numel()];
+        float[] data = value == 0f ? BufferPool.allocateZeroed(s.numel()) : BufferPool.allocate(s.numel());
         if (value != 0f) {
             java.util.Arrays.fill(data, value);
         }
@@ -183,7 +184,7 @@ public final class Backend {
                     + start + ", " + end + ", " + step);
         }
         int n = (int) Math.max(0, Math.ceil((end - start) / (double) step));
-        float[] data = new float[n];
+        float[] data = BufferPool.allocate(n);
         for (int i = 0; i < n; i++) {
             data[i] = start + i * step;
         }
@@ -203,7 +204,9 @@ public final class Backend {
         if (s.numel() != data.length) {
             throw new ShapeException("of", data.length + " values cannot fill shape", s);
         }
-        return DenseTensor.wrap(this, data.clone(), s);
+        float[] copy = BufferPool.allocate(data.length);
+        System.arraycopy(data, 0, copy, 0, data.length);
+        return DenseTensor.wrap(this, copy, s);
     }
 
     /**
@@ -216,7 +219,7 @@ public final class Backend {
     public Tensor randn(Rng rng, int... shape) {
         Objects.requireNonNull(rng, "randn: rng is null");
         Shape s = Shape.of(shape);
-        float[] data = new float[s.numel()];
+        float[] data = BufferPool.allocate(s.numel());
         for (int i = 0; i < data.length; i++) {
             data[i] = (float) rng.nextGaussian();
         }
@@ -233,7 +236,7 @@ public final class Backend {
     public Tensor rand(Rng rng, int... shape) {
         Objects.requireNonNull(rng, "rand: rng is null");
         Shape s = Shape.of(shape);
-        float[] data = new float[s.numel()];
+        float[] data = BufferPool.allocate(s.numel());
         for (int i = 0; i < data.length; i++) {
             data[i] = rng.nextFloat();
         }

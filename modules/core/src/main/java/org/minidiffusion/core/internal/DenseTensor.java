@@ -22,10 +22,14 @@ import org.minidiffusion.core.spi.UnaryOp;
  *
  * <p>Every public op validates its arguments, calls a backend kernel, and records a {@link Node}
  * whose backward is written with other tensor ops. Backward always runs with recording off.
+ *
+ * <p>Storage arrays come from {@link BufferPool#allocate} (or {@code allocateZeroed} where the
+ * kernel does not write every element), so that a {@code Workspace} can reuse them; all reads go
+ * through {@code data()}, which refuses a {@link Storage} the workspace has taken back.
  */
 public final class DenseTensor implements Tensor {
     private final Backend backend;
-    private final float[] data;
+    private final Storage storage;  // shared with views; read through data()
     private final int offset;
     private final int[] dims;
     private final int[] strides;
@@ -35,9 +39,9 @@ public final class DenseTensor implements Tensor {
     private boolean requiresGrad;
     private DenseTensor grad;       // accumulated gradient of a leaf
 
-    private DenseTensor(Backend backend, float[] data, int offset, int[] dims, int[] strides, Node node) {
+    private DenseTensor(Backend backend, Storage storage, int offset, int[] dims, int[] strides, Node node) {
         this.backend = backend;
-        this.data = data;
+        this.storage = storage;
         this.offset = offset;
         this.dims = dims;
         this.strides = strides;
@@ -56,7 +60,27 @@ public final class DenseTensor implements Tensor {
      */
     public static DenseTensor wrap(Backend backend, float[] data, Shape shape) {
         int[] d = shape.toArray();
-        return new DenseTensor(backend, data, 0, d, rowMajorStrides(d), null);
+        return new DenseTensor(backend, Storage.of(data), 0, d, rowMajorStrides(d), null);
+    }
+
+    /**
+     * Returns the storage of a tensor, for {@link BufferPool#recycle}.
+     *
+     * @param t  a tensor
+     * @param op the caller, for messages
+     * @return its storage
+     */
+    static Storage storageOf(Tensor t, String op) {
+        if (!(t instanceof DenseTensor)) {
+            throw new IllegalArgumentException(op + ": unsupported Tensor implementation "
+                    + (t == null ? "null" : t.getClass().getName()));
+        }
+        DenseTensor d = (DenseTensor) t;
+        if (d.storage.isRecycled()) {
+            throw new IllegalStateException(op + ": the survivor " + d.shape + " was already recycled by an earlier "
+                    + "Workspace.recycle; pass it as a survivor to every recycle it must outlive");
+        }
+        return d.storage;
     }
 
     // ================================================================== helpers
@@ -77,6 +101,37 @@ public final class DenseTensor implements Tensor {
             p *= dims[i];
         }
         return p;
+    }
+
+    /** Returns the storage array; every read goes through here, so a recycled tensor cannot be read. */
+    private float[] data() {
+        if (storage.isRecycled()) {
+            throw recycled();
+        }
+        return storage.array();
+    }
+
+    /** Returns the storage, for a view; a recycled tensor has no views. */
+    private Storage storage() {
+        data();
+        return storage;
+    }
+
+    private IllegalStateException recycled() {
+        return new IllegalStateException(tensorOp() + ": this " + shape + " tensor was recycled by Workspace.recycle, "
+                + "so its buffer may hold other values now; keep it by passing it to recycle(...) as a survivor, "
+                + "or copy its values out with toArray() before the recycle");
+    }
+
+    /** Returns the tensor op the caller called: the outermost frame of this class or of Tensor. */
+    private static String tensorOp() {
+        return StackWalker.getInstance().walk(frames -> frames
+                .takeWhile(f -> f.getClassName().equals(DenseTensor.class.getName())
+                        || f.getClassName().equals(Tensor.class.getName())
+                        || f.getClassName().equals(Backend.class.getName()))
+                .reduce((inner, outer) -> outer)
+                .map(StackWalker.StackFrame::getMethodName)
+                .orElse("tensor"));
     }
 
     private Kernels k() {
@@ -121,13 +176,19 @@ public final class DenseTensor implements Tensor {
      * else a copy. Callers never write to it.
      */
     float[] values() {
-        int n = shape.numel();
-        if (offset == 0 && data.length == n && isContiguous()) {
-            return data;
-        }
-        float[] out = new float[n];
-        if (n > 0) {
-            k().copy(dims, data, offset, strides, out, 0, rowMajorStrides(dims));
+        float[] d = data();
+        return isWhole(d) ? d : copyTo(BufferPool.allocate(shape.numel()));
+    }
+
+    /** Returns whether {@code d}, this tensor's storage, holds exactly its values row-major. */
+    private boolean isWhole(float[] d) {
+        return offset == 0 && d.length == shape.numel() && isContiguous();
+    }
+
+    /** Writes the values row-major into {@code out}, of {@code numel} floats, and returns it. */
+    private float[] copyTo(float[] out) {
+        if (out.length > 0) {
+            k().copy(dims, data(), offset, strides, out, 0, rowMajorStrides(dims));
         }
         return out;
     }
@@ -137,15 +198,15 @@ public final class DenseTensor implements Tensor {
     }
 
     private DenseTensor leaf(float[] values, int[] newDims) {
-        return new DenseTensor(backend, values, 0, newDims, rowMajorStrides(newDims), null);
+        return new DenseTensor(backend, Storage.of(values), 0, newDims, rowMajorStrides(newDims), null);
     }
 
     /** Creates an op's output, recording it if grad mode is on and an input requires grad. */
     private DenseTensor result(String op, float[] values, int[] newDims, Node.Backward backward, DenseTensor... inputs) {
-        return view(op, values, 0, newDims, rowMajorStrides(newDims), backward, inputs);
+        return view(op, Storage.of(values), 0, newDims, rowMajorStrides(newDims), backward, inputs);
     }
 
-    private DenseTensor view(String op, float[] storage, int off, int[] newDims, int[] newStrides,
+    private DenseTensor view(String op, Storage viewed, int off, int[] newDims, int[] newStrides,
                              Node.Backward backward, DenseTensor... inputs) {
         boolean record = false;
         if (GradMode.isEnabled()) {
@@ -154,7 +215,7 @@ public final class DenseTensor implements Tensor {
             }
         }
         Node n = record ? new Node(op, inputs, backward) : null;
-        return new DenseTensor(backend, storage, off, newDims, newStrides, n);
+        return new DenseTensor(backend, viewed, off, newDims, newStrides, n);
     }
 
     /** Returns the sum of {@code g} over the dims that broadcasting added to reach {@code target}. */
@@ -216,8 +277,8 @@ public final class DenseTensor implements Tensor {
 
     @Override
     public float[] toArray() {
-        float[] v = values();
-        return v == data ? v.clone() : v;
+        float[] d = data();
+        return isWhole(d) ? d.clone() : copyTo(new float[shape.numel()]); // never a pooled array
     }
 
     @Override
@@ -225,7 +286,7 @@ public final class DenseTensor implements Tensor {
         if (shape.numel() != 1) {
             throw new ShapeException("item", "needs a one-element tensor", shape);
         }
-        return data[offset];
+        return data()[offset];
     }
 
     @Override
@@ -241,7 +302,7 @@ public final class DenseTensor implements Tensor {
             }
             at += index[i] * strides[i];
         }
-        return data[at];
+        return data()[at];
     }
 
     @Override
@@ -257,6 +318,9 @@ public final class DenseTensor implements Tensor {
 
     @Override
     public String toString() {
+        if (storage.isRecycled()) {
+            return "Tensor" + shape + " on " + backend.id() + " [recycled by Workspace.recycle]";
+        }
         float[] v = values();
         int shown = Math.min(v.length, 8);
         StringBuilder sb = new StringBuilder("Tensor").append(shape).append(" on ").append(backend.id()).append(" [");
@@ -294,7 +358,7 @@ public final class DenseTensor implements Tensor {
 
     @Override
     public DenseTensor detach() {
-        return new DenseTensor(backend, data, offset, dims, strides, null);
+        return new DenseTensor(backend, storage(), offset, dims, strides, null);
     }
 
     @Override
@@ -338,7 +402,12 @@ public final class DenseTensor implements Tensor {
                     + "called requireGrad(), or it was computed inside Autograd.noGrad()");
         }
         try (Autograd.Scope scope = Autograd.noGrad()) {
-            runTape(seed.detach());
+            BufferPool.pause(); // gradients outlive any workspace
+            try {
+                runTape(seed.detach());
+            } finally {
+                BufferPool.resume();
+            }
         }
     }
 
@@ -401,9 +470,9 @@ public final class DenseTensor implements Tensor {
     private DenseTensor binary(String op, BinaryOp kind, Tensor other) {
         DenseTensor b = cast(other, op);
         int[] out = broadcastShapes(op, shape, b.shape);
-        float[] values = new float[product(out, 0, out.length)];
+        float[] values = BufferPool.allocate(product(out, 0, out.length));
         if (values.length > 0) {
-            k().binary(kind, out, data, offset, broadcastStrides(out), b.data, b.offset, b.broadcastStrides(out), values);
+            k().binary(kind, out, data(), offset, broadcastStrides(out), b.data(), b.offset, b.broadcastStrides(out), values);
         }
         DenseTensor a = this;
         return result(op, values, out, g -> binaryBackward(kind, a, b, g), a, b);
@@ -429,10 +498,10 @@ public final class DenseTensor implements Tensor {
 
     private DenseTensor map(String op, UnaryOp kind, float p, float q) {
         float[] x = values();
-        float[] y = new float[x.length];
+        float[] y = BufferPool.allocate(x.length);
         k().map(kind, p, q, x, y, x.length);
         return result(op, y, dims, g -> {
-            float[] gx = new float[x.length];
+            float[] gx = BufferPool.allocate(x.length);
             k().mapBackward(kind, p, q, x, y, g.values(), gx, x.length);
             return grads(leaf(gx, dims));
         }, this);
@@ -564,7 +633,7 @@ public final class DenseTensor implements Tensor {
         int d = shape.axis(op, dim);
         int outer = product(dims, 0, d);
         int inner = product(dims, d + 1, dims.length);
-        float[] y = new float[shape.numel()];
+        float[] y = BufferPool.allocate(shape.numel());
         if (y.length > 0) {
             k().softmax(values(), outer, dims[d], inner, log, y);
         }
@@ -714,7 +783,7 @@ public final class DenseTensor implements Tensor {
             }
             int outer = product(cur, 0, d);
             int inner = product(cur, d + 1, cur.length);
-            float[] r = new float[outer * inner];
+            float[] r = BufferPool.allocate(outer * inner);
             k().reduce(kind, v, outer, cur[d], inner, r);
             cur[d] = 1;
             v = r;
@@ -833,11 +902,11 @@ public final class DenseTensor implements Tensor {
         int[] outDims = Arrays.copyOf(batch, batch.length + 2);
         outDims[batch.length] = m;
         outDims[batch.length + 1] = n;
-        float[] c = new float[count * m * n];
+        float[] c = kk > 0 ? BufferPool.allocate(count * m * n) : BufferPool.allocateZeroed(count * m * n);
         if (c.length > 0) {
             if (kk > 0) { // an empty contraction leaves zeros
-                k().matmul(count, a.data, a.batchOffsets(batch), a.isTransposedMatrix(),
-                        bm.data, bm.batchOffsets(batch), bm.isTransposedMatrix(), c, m, kk, n);
+                k().matmul(count, a.data(), a.batchOffsets(batch), a.isTransposedMatrix(),
+                        bm.data(), bm.batchOffsets(batch), bm.isTransposedMatrix(), c, m, kk, n);
             }
         }
         DenseTensor self = this;
@@ -924,7 +993,7 @@ public final class DenseTensor implements Tensor {
         Shape in = shape;
         Node.Backward back = g -> grads(g.reshape(in.toArray()));
         if (isContiguous()) {
-            return view("reshape", data, offset, target, rowMajorStrides(target), back, this);
+            return view("reshape", storage(), offset, target, rowMajorStrides(target), back, this);
         }
         return result("reshape", values(), target, back, this);
     }
@@ -952,7 +1021,7 @@ public final class DenseTensor implements Tensor {
             ns[i] = strides[perm[i]];
             inverse[perm[i]] = i;
         }
-        return view("permute", data, offset, nd, ns, g -> grads(g.permute(inverse)), this);
+        return view("permute", storage(), offset, nd, ns, g -> grads(g.permute(inverse)), this);
     }
 
     @Override
@@ -983,7 +1052,7 @@ public final class DenseTensor implements Tensor {
                 ns[i] = strides[j++];
             }
         }
-        return view("unsqueeze", data, offset, nd, ns, g -> grads(g.squeeze(d)), this);
+        return view("unsqueeze", storage(), offset, nd, ns, g -> grads(g.squeeze(d)), this);
     }
 
     @Override
@@ -1000,7 +1069,7 @@ public final class DenseTensor implements Tensor {
                 ns[j++] = strides[i];
             }
         }
-        return view("squeeze", data, offset, nd, ns, g -> grads(g.unsqueeze(d)), this);
+        return view("squeeze", storage(), offset, nd, ns, g -> grads(g.unsqueeze(d)), this);
     }
 
     @Override
@@ -1019,7 +1088,7 @@ public final class DenseTensor implements Tensor {
             throw new ShapeException("broadcastTo", "cannot broadcast", shape, t);
         }
         Shape in = shape;
-        return view("broadcastTo", data, offset, out, broadcastStrides(out), g -> grads(sumTo(g, in)), this);
+        return view("broadcastTo", storage(), offset, out, broadcastStrides(out), g -> grads(sumTo(g, in)), this);
     }
 
     @Override
@@ -1036,7 +1105,7 @@ public final class DenseTensor implements Tensor {
         int[] padding = new int[2 * (dims.length - d)];
         padding[padding.length - 2] = before;
         padding[padding.length - 1] = after;
-        return view("narrow", data, offset + start * strides[d], nd, strides.clone(),
+        return view("narrow", storage(), offset + start * strides[d], nd, strides.clone(),
                 g -> grads(g.pad(padding, 0f)), this);
     }
 
@@ -1080,13 +1149,13 @@ public final class DenseTensor implements Tensor {
         int inner = product(dims, d + 1, dims.length);
         int[] nd = dims.clone();
         nd[d] = idx.length;
-        float[] out = new float[product(nd, 0, nd.length)];
+        float[] out = BufferPool.allocate(product(nd, 0, nd.length));
         if (out.length > 0) {
             k().gather(values(), outer, dims[d], inner, idx, out);
         }
         int length = dims[d];
         return result("indexSelect", out, nd, g -> {
-            float[] gx = new float[outer * length * inner];
+            float[] gx = BufferPool.allocate(outer * length * inner);
             k().scatterAdd(g.values(), outer, length, inner, idx, gx);
             return grads(leaf(gx, dims));
         }, this);
@@ -1110,7 +1179,8 @@ public final class DenseTensor implements Tensor {
             nd[d] = dims[d] + before + after;
             start[d] = before;
         }
-        float[] out = new float[product(nd, 0, nd.length)];
+        int size = product(nd, 0, nd.length);
+        float[] out = value == 0f ? BufferPool.allocateZeroed(size) : BufferPool.allocate(size); // borders stay
         if (value != 0f) {
             Arrays.fill(out, value);
         }
@@ -1120,7 +1190,7 @@ public final class DenseTensor implements Tensor {
             dst += start[i] * outStrides[i];
         }
         if (shape.numel() > 0) {
-            k().copy(dims, data, offset, strides, out, dst, outStrides);
+            k().copy(dims, data(), offset, strides, out, dst, outStrides);
         }
         int[] inDims = dims;
         return result("pad", out, nd, g -> {
@@ -1170,14 +1240,14 @@ public final class DenseTensor implements Tensor {
             }
             nd[d] += t.dims[d];
         }
-        float[] out = new float[product(nd, 0, nd.length)];
+        float[] out = BufferPool.allocate(product(nd, 0, nd.length)); // the parts' copies tile it
         int[] outStrides = rowMajorStrides(nd);
         int[] starts = new int[ts.length];
         int at = 0;
         for (int i = 0; i < ts.length; i++) {
             starts[i] = at;
             if (ts[i].shape.numel() > 0) {
-                first.k().copy(ts[i].dims, ts[i].data, ts[i].offset, ts[i].strides, out, at * outStrides[d], outStrides);
+                first.k().copy(ts[i].dims, ts[i].data(), ts[i].offset, ts[i].strides, out, at * outStrides[d], outStrides);
             }
             at += ts[i].dims[d];
         }
@@ -1217,7 +1287,7 @@ public final class DenseTensor implements Tensor {
         int[] outDims = {g.batch(), o, g.outHeight(), g.outWidth()};
         float[] x = values();
         float[] wv = w.values();
-        float[] out = new float[product(outDims, 0, 4)];
+        float[] out = BufferPool.allocate(product(outDims, 0, 4));
         if (out.length > 0) {
             k().conv2d(g, x, wv, out);
         }
@@ -1227,12 +1297,12 @@ public final class DenseTensor implements Tensor {
             DenseTensor gx = null;
             DenseTensor gw = null;
             if (self.requiresGrad) {
-                float[] v = new float[x.length];
+                float[] v = BufferPool.allocate(x.length);
                 k().conv2dBackwardInput(g, gyv, wv, v);
                 gx = leaf(v, dims);
             }
             if (w.requiresGrad) {
-                float[] v = new float[wv.length];
+                float[] v = BufferPool.allocate(wv.length);
                 k().conv2dBackwardWeight(g, x, gyv, v);
                 gw = leaf(v, w.dims);
             }
@@ -1256,13 +1326,13 @@ public final class DenseTensor implements Tensor {
         int h = dims[2];
         int w = dims[3];
         int[] outDims = {dims[0], dims[1], h * factor, w * factor};
-        float[] out = new float[product(outDims, 0, 4)];
+        float[] out = BufferPool.allocate(product(outDims, 0, 4));
         if (out.length > 0) {
             k().upsampleNearest(values(), planes, h, w, factor, out);
         }
         return result("upsampleNearest", out, outDims, g -> {
             // each input pixel fed factor^2 outputs: the gradient is their sum, an average pool times factor^2
-            float[] gx = new float[planes * h * w];
+            float[] gx = BufferPool.allocate(planes * h * w);
             k().avgPool2d(g.values(), planes, h * factor, w * factor, factor, factor, gx);
             return grads(leaf(gx, dims).mul((float) factor * factor));
         }, this);
@@ -1279,12 +1349,12 @@ public final class DenseTensor implements Tensor {
         }
         int planes = dims[0] * dims[1];
         int[] outDims = {dims[0], dims[1], (h - kernel) / stride + 1, (w - kernel) / stride + 1};
-        float[] out = new float[product(outDims, 0, 4)];
+        float[] out = BufferPool.allocate(product(outDims, 0, 4));
         if (out.length > 0) {
             k().avgPool2d(values(), planes, h, w, kernel, stride, out);
         }
         return result("avgPool2d", out, outDims, g -> {
-            float[] gx = new float[planes * h * w];
+            float[] gx = BufferPool.allocate(planes * h * w);
             k().avgPool2dBackward(g.values(), planes, h, w, kernel, stride, gx);
             return grads(leaf(gx, dims));
         }, this);

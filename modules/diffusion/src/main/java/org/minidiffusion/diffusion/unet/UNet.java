@@ -2,10 +2,12 @@ package org.minidiffusion.diffusion.unet;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.function.Consumer;
 import org.minidiffusion.core.api.AbstractLayer;
 import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.ShapeException;
 import org.minidiffusion.core.api.Tensor;
+import org.minidiffusion.core.api.Workspace;
 import org.minidiffusion.diffusion.Denoiser;
 import org.minidiffusion.diffusion.TimestepEmbedding;
 import org.minidiffusion.nn.Conv2d;
@@ -140,40 +142,68 @@ public final class UNet extends AbstractLayer implements Denoiser {
      */
     public Tensor forward(Tensor x, int[] t, int[] labels) {
         checkInputs(x, t, labels);
+        if (!Workspace.isPooling()) {
+            return forward(x, t, labels, keep -> { });
+        }
+        // in a sampling loop: after each block, only what later blocks read keeps its buffer
+        try (Workspace blocks = Workspace.open()) {
+            Tensor out = forward(x, t, labels, blocks::recycle);
+            blocks.recycle(out);
+            return out; // closing hands it to the enclosing workspace
+        }
+    }
+
+    private Tensor forward(Tensor x, int[] t, int[] labels, Consumer<Tensor[]> release) {
         Tensor temb = timeEmbedding(t, labels);                       // (B, 4 base)
         Deque<Tensor> skips = new ArrayDeque<>();
         Tensor h = convIn.forward(x);                                  // (B, base, H, W)
         skips.push(h);
         for (Level level : down) {
-            h = runBlocks(level, h, temb, skips, true);
+            h = runBlocks(level, h, temb, skips, true, release);
             if (level.resample != null) {
                 h = level.resample.forward(h);                         // halve H and W
                 skips.push(h);
             }
         }
-        h = midRes2.forward(midAttn.forward(midRes1.forward(h, temb)), temb);
+        h = keep(midRes1.forward(h, temb), temb, skips, release);
+        h = keep(midAttn.forward(h), temb, skips, release);
+        h = keep(midRes2.forward(h, temb), temb, skips, release);
         for (Level level : up) {
-            h = runBlocks(level, h, temb, skips, false);
+            h = runBlocks(level, h, temb, skips, false, release);
             if (level.resample != null) {
-                h = level.resample.forward(h.upsampleNearest(2));      // double H and W
+                h = keep(level.resample.forward(h.upsampleNearest(2)), temb, skips, release); // double H and W
             }
         }
         return convOut.forward(normOut.forward(h).silu());
     }
 
-    private Tensor runBlocks(Level level, Tensor h, Tensor temb, Deque<Tensor> skips, boolean goingDown) {
+    private Tensor runBlocks(Level level, Tensor h, Tensor temb, Deque<Tensor> skips, boolean goingDown,
+                             Consumer<Tensor[]> release) {
         for (int j = 0; j < level.res.size(); j++) {
             if (!goingDown) {
                 h = Tensor.concat(1, h, skips.pop());                  // skip connection along channels
             }
-            h = level.res.get(j).forward(h, temb);
+            h = keep(level.res.get(j).forward(h, temb), temb, skips, release);
             if (level.attn.size() > 0) {
-                h = level.attn.get(j).forward(h);
+                h = keep(level.attn.get(j).forward(h), temb, skips, release);
             }
             if (goingDown) {
                 skips.push(h);
             }
         }
+        return h;
+    }
+
+    /** Releases every buffer of the forward pass except those of {@code h}, {@code temb} and the skips. */
+    private static Tensor keep(Tensor h, Tensor temb, Deque<Tensor> skips, Consumer<Tensor[]> release) {
+        Tensor[] live = new Tensor[skips.size() + 2];
+        live[0] = h;
+        live[1] = temb;
+        int i = 2;
+        for (Tensor s : skips) {
+            live[i++] = s;
+        }
+        release.accept(live);
         return h;
     }
 
