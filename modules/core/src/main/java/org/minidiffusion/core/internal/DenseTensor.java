@@ -666,9 +666,9 @@ public final class DenseTensor implements Tensor {
         int batch = dims[0];
         int channels = dims[1];
         float[] x = values();
-        float[] y = new float[x.length];
-        float[] mean = new float[batch * groups];
-        float[] rstd = new float[batch * groups];
+        float[] y = BufferPool.allocate(x.length);
+        float[] mean = BufferPool.allocate(batch * groups);
+        float[] rstd = BufferPool.allocate(batch * groups);
         if (x.length > 0) {
             k().groupNorm(x, batch, channels, x.length / Math.max(1, batch * channels), groups,
                     w == null ? null : w.values(), b == null ? null : b.values(), eps, y, mean, rstd);

@@ -3,7 +3,6 @@ package org.minidiffusion.diffusion.unet;
 import org.minidiffusion.core.api.AbstractLayer;
 import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.Tensor;
-import org.minidiffusion.core.api.Workspace;
 import org.minidiffusion.nn.GroupNorm;
 import org.minidiffusion.nn.MultiHeadAttention;
 
@@ -23,7 +22,7 @@ final class AttentionBlock extends AbstractLayer {
         int c = x.size(1);
         int h = x.size(2);
         int w = x.size(3);
-        Tensor tokens = Workspace.scoped(() -> norm.forward(x)).reshape(b, c, h * w).transpose(1, 2); // (B, HW, C)
+        Tensor tokens = norm.forward(x).reshape(b, c, h * w).transpose(1, 2); // (B, HW, C)
         Tensor attended = attention.forward(tokens).transpose(1, 2).reshape(b, c, h, w);
         return x.add(attended);
     }

@@ -3,7 +3,6 @@ package org.minidiffusion.diffusion.unet;
 import org.minidiffusion.core.api.AbstractLayer;
 import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.Tensor;
-import org.minidiffusion.core.api.Workspace;
 import org.minidiffusion.nn.Conv2d;
 import org.minidiffusion.nn.Dropout;
 import org.minidiffusion.nn.GroupNorm;
@@ -36,11 +35,10 @@ final class ResBlock extends AbstractLayer {
     }
 
     Tensor forward(Tensor x, Tensor temb) { // (B, C, H, W), (B, T) -> (B, O, H, W)
-        // in a sampling loop each normalisation's temporaries go back to the pool at once
-        Tensor h = conv1.forward(Workspace.scoped(() -> norm1.forward(x).silu()));
+        Tensor h = conv1.forward(norm1.forward(x).silu());
         Tensor t = timeProj.forward(temb.silu()).reshape(temb.size(0), outChannels, 1, 1);
-        Tensor shifted = h.add(t);
-        h = conv2.forward(dropout.forward(Workspace.scoped(() -> norm2.forward(shifted).silu())));
+        h = h.add(t);
+        h = conv2.forward(dropout.forward(norm2.forward(h).silu()));
         return (skip == null ? x : skip.forward(x)).add(h);
     }
 
