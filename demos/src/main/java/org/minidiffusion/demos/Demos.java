@@ -211,7 +211,18 @@ public final class Demos {
             out.flush();
             err.println("error: " + describe(e.getCause()));
             return 1;
+        } catch (OutOfMemoryError e) {
+            out.flush();
+            err.println("error: " + outOfMemory(args.length == 0 ? "help" : args[0], Runtime.getRuntime().maxMemory()));
+            return 1;
         }
+    }
+
+    /** The message for a command that ran out of heap: how much there was, and what to change. */
+    static String outOfMemory(String command, long maxHeapBytes) {
+        return command + " ran out of Java heap (the maximum is " + (maxHeapBytes >> 20)
+                + " MiB): give the JVM more with -Xmx, for example java -Xmx2g ..., or make the work smaller"
+                + " (fewer images with --count, a smaller --batch)";
     }
 
     /** Explains a failed file operation in one line. */

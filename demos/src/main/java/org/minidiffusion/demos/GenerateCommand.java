@@ -9,8 +9,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import org.minidiffusion.core.api.Autograd;
 import org.minidiffusion.core.api.Backends;
 import org.minidiffusion.core.api.Tensor;
+import org.minidiffusion.core.api.Workspace;
 import org.minidiffusion.diffusion.Sampler;
 import org.minidiffusion.io.Images;
 
@@ -167,12 +169,18 @@ final class GenerateCommand {
         ProgressBar bar = new ProgressBar(out, ProgressBar.isTerminal(out), "sampling step", total,
                 ProgressBar.every(total, 10));
         long t0 = System.nanoTime();
-        Tensor images = Sampling.generate(model.unet(), sampler, s.steps(), labels, guidance, s.seed(), s.chunk(),
-                (done, all) -> {
-                    double perStep = (System.nanoTime() - t0) / 1e9 / done;
-                    bar.update(done, perStep, String.format(Locale.ROOT, "%.2f s/step", perStep));
-                });
-        bar.finish();
+        Tensor images;
+        // an outer workspace only to count: each sampling loop recycles its buffers in its own
+        try (Autograd.Scope noGrad = Autograd.noGrad(); Workspace buffers = Workspace.open()) {
+            images = Sampling.generate(model.unet(), sampler, s.steps(), labels, guidance, s.seed(), s.chunk(),
+                    (done, all) -> {
+                        double perStep = (System.nanoTime() - t0) / 1e9 / done;
+                        bar.update(done, perStep, String.format(Locale.ROOT, "%.2f s/step", perStep));
+                    });
+            bar.finish();
+            out.printf(Locale.ROOT, "tensor buffers: %,d reused from the workspace pool, %,d newly allocated%n",
+                    buffers.reusedAllocations(), buffers.freshAllocations());
+        }
         return new Result(images, labels, model, (System.nanoTime() - t0) / 1e9);
     }
 

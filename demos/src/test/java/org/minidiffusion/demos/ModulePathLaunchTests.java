@@ -210,6 +210,18 @@ class ModulePathLaunchTests {
     }
 
     @Test
+    void runningOutOfHeapIsAClearErrorWithoutAStackTrace() throws Exception {
+        Path model = tmp.resolve("micro.safetensors");
+        DemoRun.writeMicroModel(model, 1);
+        Run run = launchModules(List.of(parallel), List.of("-Xmx24m"), "generate", "--model", model.toString(),
+                "--count", "100000", "--steps", "1", "--out", tmp.resolve("grid.png").toString());
+        assertEquals(1, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("error: generate ran out of Java heap (the maximum is "), run.toString());
+        assertTrue(run.err().contains("-Xmx") && run.err().contains("--count"), run.toString());
+        run.assertNoStackTrace();
+    }
+
+    @Test
     void generateResolvesTheLibraryModulesAndWritesAPng() throws Exception {
         Path model = tmp.resolve("micro.safetensors");
         DemoRun.writeMicroModel(model, 1);

@@ -1,10 +1,16 @@
 package org.minidiffusion.core.internal;
 
+import java.lang.ref.SoftReference;
+import java.lang.ref.WeakReference;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.minidiffusion.core.api.Tensor;
 
@@ -20,6 +26,14 @@ import org.minidiffusion.core.api.Tensor;
  * <p>A pool opened inside another shares its free arrays and counters: its {@link #recycle} makes
  * arrays free for the outer one too, and closing it hands the arrays still in use to the outer
  * one, whose next recycle takes them back.
+ *
+ * <p><b>Memory.</b> The pool never keeps an array alive that the garbage collector would
+ * otherwise free before running out of memory. Free arrays, and arrays handed out whose tensors
+ * are all gone, are held through {@link SoftReference}s, which the JVM clears before it throws
+ * {@link OutOfMemoryError}; the storage of a handed-out array is held weakly, so it lives exactly
+ * as long as a tensor uses it. Without that, a pool would keep, for each length, as many arrays as
+ * were ever in use at once, plus every temporary since the last recycle, and a loop that fits in a
+ * small {@code -Xmx} without a pool would fail with one. A cleared array is simply allocated again.
  */
 public final class BufferPool {
     /** The system property that makes every pool fill the arrays it takes back with NaN. */
@@ -40,7 +54,7 @@ public final class BufferPool {
 
     /** What nested pools share with the outermost one: the free arrays, by length, and the counts. */
     private static final class Shared {
-        final Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
+        final Map<Integer, ArrayDeque<SoftReference<float[]>>> free = new HashMap<>();
         long fresh;
         long reused;
     }
@@ -49,8 +63,24 @@ public final class BufferPool {
     private final BufferPool parent; // the pool this one was opened in, or null
     private final Shared shared;
     private final boolean fillNaN;
-    /** Arrays handed out since the last recycle, each with its tensors' storage once one wraps it. */
-    private final Map<float[], Storage> handedOut = new IdentityHashMap<>();
+    /** Arrays handed out since the last recycle, by identity hash code. */
+    private final Map<Integer, List<Handed>> handedOut = new HashMap<>();
+
+    /** An array handed out since the last recycle, and its tensors' storage once one wraps it. */
+    private static final class Handed {
+        /** Softly: once no tensor holds the array, the collector may take it under memory pressure. */
+        final SoftReference<float[]> array;
+        /** Weakly: the storage lives as long as a tensor uses it; null until a tensor wraps the array. */
+        WeakReference<Storage> storage;
+
+        Handed(float[] array) {
+            this.array = new SoftReference<>(array);
+        }
+
+        Storage storage() {
+            return storage == null ? null : storage.get();
+        }
+    }
     private boolean closed;
 
     private BufferPool(BufferPool parent, boolean fillNaN) {
@@ -142,27 +172,46 @@ public final class BufferPool {
         if (n == 0) {
             return new float[0];
         }
-        ArrayDeque<float[]> q = shared.free.get(n);
-        float[] a = q == null ? null : q.poll();
+        float[] a = poll(shared.free.get(n));
         if (a == null) {
             a = new float[n];
             shared.fresh++;
         } else {
             shared.reused++;
         }
-        handedOut.put(a, null);
+        handedOut.computeIfAbsent(System.identityHashCode(a), k -> new ArrayList<>(1)).add(new Handed(a));
+        return a;
+    }
+
+    /** Returns the record of {@code data} if this pool handed it out since the last recycle, else null. */
+    private Handed find(float[] data) {
+        for (Handed h : handedOut.getOrDefault(System.identityHashCode(data), Collections.emptyList())) {
+            if (h.array.get() == data) {
+                return h;
+            }
+        }
+        return null;
+    }
+
+    /** Returns the first free array of {@code q} that the garbage collector has not cleared, or null. */
+    private static float[] poll(ArrayDeque<SoftReference<float[]>> q) {
+        float[] a = null;
+        while (a == null && q != null && !q.isEmpty()) {
+            a = q.poll().get();
+        }
         return a;
     }
 
     /** Returns the storage of {@code data}: tracked if this pool handed it out, shared by every wrap. */
     Storage claim(float[] data) {
-        if (!handedOut.containsKey(data)) {
+        Handed h = find(data);
+        if (h == null) {
             return new Storage(data);
         }
-        Storage s = handedOut.get(data);
+        Storage s = h.storage();
         if (s == null) {
             s = new Storage(data);
-            handedOut.put(data, s);
+            h.storage = new WeakReference<>(s);
         }
         return s;
     }
@@ -175,20 +224,28 @@ public final class BufferPool {
      */
     public void recycle(Tensor... survivors) {
         checkUsable("recycle");
-        Map<float[], Storage> kept = new IdentityHashMap<>();
+        Set<float[]> kept = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Tensor t : survivors) {
             Storage s = DenseTensor.storageOf(t, "Workspace.recycle");
-            if (handedOut.get(s.array()) == s) {
-                kept.put(s.array(), s);
+            Handed h = find(s.array());
+            if (h != null && h.storage() == s) {
+                kept.add(s.array());
             }
         }
-        handedOut.forEach((array, storage) -> {
-            if (!kept.containsKey(array)) {
-                giveBack(array, storage);
-            }
-        });
+        List<Handed> all = new ArrayList<>();
+        handedOut.values().forEach(all::addAll);
         handedOut.clear();
-        handedOut.putAll(kept);
+        for (Handed h : all) {
+            float[] array = h.array.get();
+            if (array == null) {
+                continue; // collected: no tensor used it any more
+            }
+            if (kept.contains(array)) {
+                handedOut.computeIfAbsent(System.identityHashCode(array), k -> new ArrayList<>(1)).add(h);
+            } else {
+                giveBack(array, h.storage());
+            }
+        }
     }
 
     private void giveBack(float[] array, Storage storage) {
@@ -198,7 +255,7 @@ public final class BufferPool {
         if (fillNaN) {
             Arrays.fill(array, Float.NaN);
         }
-        shared.free.computeIfAbsent(array.length, k -> new ArrayDeque<>()).push(array);
+        shared.free.computeIfAbsent(array.length, k -> new ArrayDeque<>()).push(new SoftReference<>(array));
     }
 
     /**
@@ -213,7 +270,7 @@ public final class BufferPool {
         STATE.get().open.remove(this);
         OPEN.decrementAndGet();
         if (parent != null && !parent.closed) {
-            parent.handedOut.putAll(handedOut);
+            handedOut.forEach((k, list) -> parent.handedOut.computeIfAbsent(k, x -> new ArrayList<>(1)).addAll(list));
         } else if (parent == null) {
             shared.free.clear();
         }
@@ -263,18 +320,23 @@ public final class BufferPool {
     }
 
     /**
-     * Returns the floats held: handed out by this pool and free in the shared lists.
+     * Returns the floats held: handed out by this pool and free in the shared lists (those the
+     * garbage collector has not cleared).
      *
      * @return the count
      */
     public long heldFloats() {
         long n = 0;
-        for (float[] a : handedOut.keySet()) {
-            n += a.length;
+        for (List<Handed> list : handedOut.values()) {
+            for (Handed h : list) {
+                float[] a = h.array.get();
+                n += a == null ? 0 : a.length;
+            }
         }
-        for (ArrayDeque<float[]> q : shared.free.values()) {
-            for (float[] a : q) {
-                n += a.length;
+        for (ArrayDeque<SoftReference<float[]>> q : shared.free.values()) {
+            for (SoftReference<float[]> r : q) {
+                float[] a = r.get();
+                n += a == null ? 0 : a.length;
             }
         }
         return n;
