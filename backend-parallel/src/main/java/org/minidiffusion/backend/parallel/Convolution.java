@@ -49,11 +49,12 @@ final class Convolution {
             int p0 = t % perPlane / rowBlocks * block;
             int np = Math.min(block, pixels - p0);
             int o0 = grp * og + t % rowBlocks * rows; // first output channel
-            float[] col = new float[q * np]; // (Q, np)
+            float[] col = Scratch.take(Scratch.BLOCK, q * np); // (Q, np), written whole by im2col
             im2col(g, x, n, grp * g.inPerGroup(), p0, np, col);
             // y[n, o0 .. +rows, p0 .. +np] = W[o0 .. +rows] (rows, Q) · col (Q, np)
             Gemm.multiply(Math.min(rows, (grp + 1) * og - o0), q, np, w, o0 * q, q, 1, col, 0, np,
                     out, (n * g.outChannels() + o0) * pixels + p0, pixels, false);
+            Scratch.give(Scratch.BLOCK, col);
         });
     }
 
@@ -75,11 +76,12 @@ final class Convolution {
             int grp = t / blocks % g.groups();
             int c0 = t % blocks * chans;
             int nc = Math.min(chans, cg - c0);
-            float[] col = new float[nc * taps * pixels]; // (nc * taps, P)
+            float[] col = Scratch.take(Scratch.BLOCK, nc * taps * pixels); // (nc * taps, P), written whole
             // dcol = W_g^T (nc * taps, og), read in place from w (og, Q), times dy[n, g] (og, P)
             Gemm.multiply(nc * taps, og, pixels, w, grp * og * q + c0 * taps, 1, q,
                     gradY, (n * g.outChannels() + grp * og) * pixels, pixels, col, 0, pixels, false);
             col2im(g, col, n, grp * cg + c0, nc, gradX);
+            Scratch.give(Scratch.BLOCK, col);
         });
     }
 
@@ -106,7 +108,7 @@ final class Convolution {
                 Arrays.fill(gradW, wOff + o * q, wOff + o * q + cols, 0f);
             }
             int block = Math.min(pixels, Math.max(32, COL_BUFFER / cols));
-            float[] rows = new float[block * cols]; // (np, cols), col^T
+            float[] rows = Scratch.take(Scratch.BLOCK, block * cols); // (np, cols), col^T, written by im2row
             for (int n = 0; n < g.batch(); n++) {
                 for (int p0 = 0; p0 < pixels; p0 += block) {
                     int np = Math.min(block, pixels - p0);
@@ -116,6 +118,7 @@ final class Convolution {
                     Gemm.multiply(og, np, cols, gradY, yOff, pixels, 1, rows, 0, cols, gradW, wOff, q, true);
                 }
             }
+            Scratch.give(Scratch.BLOCK, rows);
         });
     }
 
