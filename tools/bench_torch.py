@@ -4,7 +4,7 @@
 Run from the repository root, after ``mvn -B -q package -DskipTests``, with the system Python that
 has PyTorch (``apt-get install python3-torch libopenblas0-pthread``):
 
-    /usr/bin/python3 tools/bench_torch.py [--out FILE] [--scalar-budget SECONDS]
+    /usr/bin/python3 tools/bench_torch.py [--out FILE] [--scalar-budget SECONDS] [--java-runs N]
 
 It measures, with PyTorch limited to 2 threads:
 
@@ -18,7 +18,8 @@ It measures, with PyTorch limited to 2 threads:
 * the U-Net forward at batch 1, 4, 16 and resolution 32, 64 (the scale table).
 
 then runs the Java ``bench-model`` command of the demos on every backend jar that the build made,
-with the same workloads: ``parallel`` in full, ``scalar`` (the readable reference, 100-200 times
+with the same workloads: ``parallel`` in full, in ``--java-runs`` separate JVMs (3) whose median it reports,
+``scalar`` (the readable reference, 100-200 times
 slower) with one warm-up and single timed runs, without DDIM, and within ``--scalar-budget``
 seconds (it takes about 10 minutes on two cores). It writes ``bench/RESULTS.md`` (or ``--out``): the main
 table with the ratio Java/PyTorch for each row, the scale table with the growth per image and per
@@ -35,6 +36,7 @@ import pathlib
 import platform
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -42,6 +44,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BACKENDS = ("parallel", "scalar")
 DEFAULT_SCALAR_BUDGET = 1200  # seconds; the scalar rows take about 10 minutes on two cores
+DEFAULT_JAVA_RUNS = 3  # JVM runs of the parallel backend; its rows vary by up to 25% from one JVM to the next
 
 # Row names, as WorkloadBench.java writes them.
 SGEMM = "sgemm 512x512x512 (GFLOP/s)"
@@ -208,6 +211,20 @@ def java_run(backend, jar, scalar_budget):
     return result
 
 
+def median_of_runs(runs):
+    """Combines several bench-model runs of one backend: the median of each row, and its range."""
+    result = dict(runs[0])
+    result["rows"] = {}
+    result["spread"] = {}
+    for row in runs[0]["rows"]:
+        values = sorted(r["rows"][row] for r in runs if row in r["rows"])
+        result["rows"][row] = statistics.median(values)
+        result["spread"][row] = (values[0], values[-1])
+    result["seconds"] = sum(r["seconds"] for r in runs)
+    result["runs"] = len(runs)
+    return result
+
+
 def cpu_model():
     for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
         if line.startswith("model name"):
@@ -339,10 +356,18 @@ def definitions(java, torch_threads):
                    "timed run** of each workload, so its figures are noisier than the others and include any JIT "
                    "compilation still pending")
         else:
-            how = ("warm-up of at least 3 runs and 3 s per workload (the JIT compiles the Vector API kernels), then "
-                   "the best of 10 runs for sgemm and conv2d, 5 for the forward pass, 3 for the training step and "
-                   "each forward of the scale table; DDIM is one run after one warm-up, as in PyTorch")
+            how = ("a 10 s warm-up running sgemm, conv2d and the forward pass, then a full GC and a wait until the JIT "
+                   "is idle; then, "
+                   "for each row, a warm-up of at least 3 runs and 3 s (the JIT compiles the Vector API kernels in the "
+                   "background, on the same two cores), then the best of 10 runs for sgemm and conv2d, 5 for the "
+                   "forward pass and the training step, 3 for each forward of the scale table; DDIM is one run after "
+                   "one warm-up, as in PyTorch")
         lines.append(f"- {backend} (`{result['args']}`, {minutes:.1f} min in all): {how}.")
+        if result.get("runs", 1) > 1:
+            spread = "; ".join(f"{row}: {fmt(lo)} to {fmt(hi)}" for row, (lo, hi) in result["spread"].items())
+            lines.append(f"- {backend}: every figure is the median of {result['runs']} runs, each in a new JVM, since "
+                         "the JIT's compilation choices and the GC's timing differ from one JVM to the next; the range "
+                         f"over the runs was {spread}.")
     lines += [
         f"- {PEAK_RSS}: `VmHWM` of `/proc/self/status`, read in each process right after the DDIM row: the most "
         "resident memory the process has had so far, so it also covers the rows above, the training step's "
@@ -371,18 +396,28 @@ def main():
     parser.add_argument("--scalar-budget", type=int, default=DEFAULT_SCALAR_BUDGET, metavar="SECONDS",
                         help="time limit of the scalar backend's run; rows whose estimate would pass it are left "
                              f"out (default: {DEFAULT_SCALAR_BUDGET})")
+    parser.add_argument("--java-runs", type=int, default=DEFAULT_JAVA_RUNS, metavar="N",
+                        help="how many JVMs run the parallel backend's workloads; each figure is the median "
+                             f"(default: {DEFAULT_JAVA_RUNS})")
     args = parser.parse_args()
     if args.scalar_budget < 1:
         parser.error("--scalar-budget needs a positive number of seconds")
+    if args.java_runs < 1:
+        parser.error("--java-runs needs a positive number")
     jars = java_jars()
     load_torch()
     print("running the PyTorch workloads", file=sys.stderr, flush=True)
     torch_results = torch_rows()
-    java = {backend: java_run(backend, jar, args.scalar_budget) for backend, jar in jars.items()}
+    java = {}
+    for backend, jar in jars.items():
+        runs = args.java_runs if backend == "parallel" else 1
+        java[backend] = median_of_runs([java_run(backend, jar, args.scalar_budget) for _ in range(runs)])
     jdk = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]
     command = "/usr/bin/python3 tools/bench_torch.py"
     if args.scalar_budget != DEFAULT_SCALAR_BUDGET:
         command += f" --scalar-budget {args.scalar_budget}"
+    if args.java_runs != DEFAULT_JAVA_RUNS:
+        command += f" --java-runs {args.java_runs}"
     notes = Notes()
     lines = [
         "# Benchmark: mini-diffusion against PyTorch",
