@@ -170,7 +170,7 @@ final class WorkloadBench {
      * next timed row. Measured: sgemm right after a warm-up with training steps swung between 105
      * and 180 GFLOP/s from one batch of runs to the next, and held 177-180 after this.
      */
-    static void settle() {
+    private static void settle() {
         System.gc();
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
