@@ -1,6 +1,7 @@
 package org.minidiffusion.nn;
 
 import org.minidiffusion.core.api.AbstractLayer;
+import org.minidiffusion.core.api.Layer;
 import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.Tensor;
 
@@ -10,13 +11,13 @@ import org.minidiffusion.core.api.Tensor;
  */
 public final class Dropout extends AbstractLayer {
     private final float p;
-    private final Rng rng;
+    private Rng rng;
 
     /**
      * Creates the layer.
      *
      * @param p   the drop probability, in {@code [0, 1)}
-     * @param rng the generator for the masks, so runs are reproducible
+     * @param rng the generator for the masks, so runs are reproducible; see {@link #drawMasksFrom}
      */
     public Dropout(float p, Rng rng) {
         if (!(p >= 0f && p < 1f)) {
@@ -24,6 +25,35 @@ public final class Dropout extends AbstractLayer {
         }
         this.p = p;
         this.rng = rng;
+    }
+
+    /**
+     * Makes every dropout layer in a model draw its masks from one generator from now on.
+     *
+     * <p>A trainer calls this before each step with a generator seeded from the run's seed and the
+     * step number. The layers then draw in the fixed order of the forward pass, so the masks of a
+     * step depend on nothing else, and a run resumed from a checkpoint draws the same masks as one
+     * that never stopped.
+     *
+     * @param model the model, searched through its {@link AbstractLayer#children() children} at every depth
+     * @param rng   the generator the layers share
+     * @return how many dropout layers were found
+     */
+    public static int drawMasksFrom(Layer model, Rng rng) {
+        if (rng == null) {
+            throw new IllegalArgumentException("Dropout.drawMasksFrom: the generator is null");
+        }
+        int found = 0;
+        if (model instanceof Dropout) {
+            ((Dropout) model).rng = rng;
+            found++;
+        }
+        if (model instanceof AbstractLayer) {
+            for (Layer child : ((AbstractLayer) model).children().values()) {
+                found += drawMasksFrom(child, rng);
+            }
+        }
+        return found;
     }
 
     @Override

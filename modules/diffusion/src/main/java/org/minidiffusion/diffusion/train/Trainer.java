@@ -14,6 +14,7 @@ import org.minidiffusion.diffusion.unet.UNet;
 import org.minidiffusion.diffusion.unet.UNetConfig;
 import org.minidiffusion.io.Safetensors;
 import org.minidiffusion.io.SafetensorsFile;
+import org.minidiffusion.nn.Dropout;
 import org.minidiffusion.nn.optim.Adam;
 import org.minidiffusion.nn.optim.Ema;
 import org.minidiffusion.nn.optim.LearningRateSchedule;
@@ -23,14 +24,16 @@ import org.minidiffusion.nn.optim.LearningRateSchedule;
  * draw {@code t} and {@code eps}, form {@code x_t = sqrt(alphaBar_t) x0 + sqrt(1 - alphaBar_t) eps},
  * and regress the network's output onto the target of the chosen prediction type.
  *
- * <p>Every random choice of step {@code s} (data order, timesteps, noise, dropped labels) is a
- * function of the seed and {@code s} alone, so a run resumed from a checkpoint continues exactly as
- * if it had never stopped.
+ * <p>Every random choice of step {@code s} (data order, timesteps, noise, dropped labels, dropout
+ * masks) is a function of the seed and {@code s} alone, so a run resumed from a checkpoint
+ * continues exactly as if it had never stopped.
  */
 public final class Trainer {
     private static final String MODEL = "model.";
     private static final String EMA = "ema.";
     private static final String OPTIM = "optim.";
+    /** Keeps the dropout masks' generator apart from the one that draws timesteps and noise. */
+    private static final long DROPOUT_SALT = 0x6A09E667F3BCC908L;
 
     private final UNet model;
     private final TrainConfig config;
@@ -124,6 +127,7 @@ public final class Trainer {
     public StepResult step() {
         long s = completed + 1;
         Rng rng = new Rng(mix(config.seed(), s));
+        Dropout.drawMasksFrom(model, new Rng(mix(config.seed() ^ DROPOUT_SALT, s)));
         TrainingData.Batch batch = data.batch(batchIndices(completed));
         int b = batch.labels().length;
         int[] t = schedule.randomTimesteps(rng, b);

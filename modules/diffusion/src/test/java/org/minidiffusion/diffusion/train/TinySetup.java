@@ -15,8 +15,15 @@ final class TinySetup {
     private TinySetup() {
     }
 
+    /** As {@link #CONFIG}, with dropout in every residual block. */
+    static final UNetConfig WITH_DROPOUT = new UNetConfig(8, 1, 1, 8, new int[] {1, 2}, 1, Set.of(4), 4, 2, 3, 0.2f);
+
     static UNet unet(long seed) {
         return new UNet(CONFIG, new Rng(seed));
+    }
+
+    static UNet unetWithDropout(long seed) {
+        return new UNet(WITH_DROPOUT, new Rng(seed));
     }
 
     static TrainConfig config(int steps) {

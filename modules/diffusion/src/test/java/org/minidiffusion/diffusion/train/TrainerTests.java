@@ -11,11 +11,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.minidiffusion.core.api.Backend;
 import org.minidiffusion.core.api.Backends;
 import org.minidiffusion.core.api.Tensor;
+import org.minidiffusion.diffusion.unet.UNet;
 
 /** Training: the loss falls, a resumed run is bit-identical, and a NaN stops training cleanly. */
 class TrainerTests {
@@ -26,34 +28,44 @@ class TrainerTests {
 
     @Test
     void resumingContinuesExactlyAsIfTrainingHadNeverStopped() {
-        SCALAR.run(() -> {
-            Trainer straight = new Trainer(TinySetup.unet(5), TinySetup.config(6), TinySetup.data());
-            List<Double> lossesStraight = new ArrayList<>();
-            for (int i = 0; i < 6; i++) {
-                lossesStraight.add(straight.step().loss());
-            }
+        SCALAR.run(() -> assertResumeIsExact(TinySetup::unet));
+    }
 
-            Trainer first = new Trainer(TinySetup.unet(5), TinySetup.config(6), TinySetup.data());
-            List<Double> lossesResumed = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                lossesResumed.add(first.step().loss());
-            }
-            Path ckpt = dir.resolve("ckpt.safetensors");
-            Trainer resumed;
-            try {
-                first.save(ckpt);
-                resumed = Trainer.resume(ckpt, TinySetup.data(), 0);
-            } catch (IOException e) {
-                throw new AssertionError(e);
-            }
-            assertEquals(3, resumed.completedSteps());
-            for (int i = 0; i < 3; i++) {
-                lossesResumed.add(resumed.step().loss());
-            }
-            assertEquals(lossesStraight, lossesResumed, "the loss sequence must be identical");
-            assertSameWeights(straight.model().stateDict(), resumed.model().stateDict());
-            assertSameWeights(straight.emaModel().stateDict(), resumed.emaModel().stateDict());
-        });
+    @Test
+    void resumingWithDropoutContinuesExactly() {
+        // The dropout masks of step s must come from (seed, s) too, not from a generator whose
+        // position a checkpoint does not record.
+        SCALAR.run(() -> assertResumeIsExact(TinySetup::unetWithDropout));
+    }
+
+    /** Compares 6 straight steps with 3 steps, a save, a resume and 3 more, bit for bit. */
+    private void assertResumeIsExact(LongFunction<UNet> model) {
+        Trainer straight = new Trainer(model.apply(5), TinySetup.config(6), TinySetup.data());
+        List<Double> lossesStraight = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            lossesStraight.add(straight.step().loss());
+        }
+
+        Trainer first = new Trainer(model.apply(5), TinySetup.config(6), TinySetup.data());
+        List<Double> lossesResumed = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            lossesResumed.add(first.step().loss());
+        }
+        Path ckpt = dir.resolve("ckpt.safetensors");
+        Trainer resumed;
+        try {
+            first.save(ckpt);
+            resumed = Trainer.resume(ckpt, TinySetup.data(), 0);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        assertEquals(3, resumed.completedSteps());
+        for (int i = 0; i < 3; i++) {
+            lossesResumed.add(resumed.step().loss());
+        }
+        assertEquals(lossesStraight, lossesResumed, "the loss sequence must be identical");
+        assertSameWeights(straight.model().stateDict(), resumed.model().stateDict());
+        assertSameWeights(straight.emaModel().stateDict(), resumed.emaModel().stateDict());
     }
 
     private static void assertSameWeights(Map<String, Tensor> expected, Map<String, Tensor> actual) {
