@@ -53,7 +53,7 @@ def embedding(t, dim):
 
 
 def x0_and_eps(c, out, x, ab):
-    """Predicted x0 (clamped if clip_sample) and epsilon (never re-derived from the clamped x0)."""
+    """Predicted x0 (clamped if clip_sample) and the model's epsilon (not re-derived from the clamped x0)."""
     if c["prediction"] == "epsilon":
         x0, eps = (x - (1 - ab) ** 0.5 * out) / ab ** 0.5, out
     elif c["prediction"] == "sample":
@@ -84,10 +84,12 @@ def ddpm_step(ac, out, t, prev_t, x, noise, c):
 
 
 def ddim_step(ac, out, t, prev_t, x, noise, c):
-    """DDIMScheduler.step, set_alpha_to_one=True, use_clipped_model_output=False."""
+    """DDIMScheduler.step, set_alpha_to_one=True, use_clipped_model_output as the case says."""
     alpha_prod_t = ac[t]
     alpha_prod_t_prev = ac[prev_t] if prev_t >= 0 else 1.0
     x0, eps = x0_and_eps(c, out, x, alpha_prod_t)
+    if c["clip"] and c["use_clipped_model_output"]:  # epsilon that explains x_t with the clamped x0
+        eps = (x - alpha_prod_t ** 0.5 * x0) / (1 - alpha_prod_t) ** 0.5
     variance = (1 - alpha_prod_t_prev) / (1 - alpha_prod_t) * (1 - alpha_prod_t / alpha_prod_t_prev)
     std_dev_t = c["eta"] * variance ** 0.5
     prev = alpha_prod_t_prev ** 0.5 * x0 + (1 - alpha_prod_t_prev - std_dev_t ** 2) ** 0.5 * eps
@@ -126,9 +128,12 @@ def run(c, ramp, gen):
 
 
 def case(name, sampler, **options):
-    """One loop, from x_scale * ramp (a larger start makes clip_sample act without noise)."""
+    """One loop, from x_scale * ramp (a larger start makes clip_sample act without noise).
+
+    use_clipped_model_output=True is the Java DdimSampler's default; diffusers' is False."""
     return dict(dict(name=name, sampler=sampler, prediction="epsilon", clip=False, eta=0.0, spacing="leading",
-                     schedule="linear", guidance=1.0, cond=False, steps=10, x_scale=1.0), **options)
+                     schedule="linear", guidance=1.0, cond=False, steps=10, x_scale=1.0,
+                     use_clipped_model_output=True), **options)
 
 
 V, S = "v_prediction", "sample"
@@ -140,16 +145,26 @@ CASES = [
     case("ddpm_eps_cfg3", "ddpm", guidance=3.0, cond=True),
     case("ddim_eta0_eps", "ddim"),
     case("ddim_eta0_v_x4", "ddim", prediction=V, x_scale=4.0),
-    case("ddim_eta0_v_x4_clip", "ddim", prediction=V, clip=True, x_scale=4.0),
+    case("ddim_eta0_v_x4_clip", "ddim", prediction=V, clip=True, x_scale=4.0, use_clipped_model_output=False),
     case("ddim_eta1_eps", "ddim", eta=1.0),
-    case("ddim_eta1_sample_clip_trailing", "ddim", prediction=S, eta=1.0, clip=True, spacing="trailing"),
+    case("ddim_eta1_sample_clip_trailing", "ddim", prediction=S, eta=1.0, clip=True, spacing="trailing",
+         use_clipped_model_output=False),
     case("ddim_eta0_v", "ddim", prediction=V),
-    case("ddim_eta1_v_clip_linspace", "ddim", prediction=V, eta=1.0, clip=True, spacing="linspace"),
+    case("ddim_eta1_v_clip_linspace", "ddim", prediction=V, eta=1.0, clip=True, spacing="linspace",
+         use_clipped_model_output=False),
     case("ddim_eta05_sample_scaled", "ddim", prediction=S, eta=0.5, schedule="scaled_linear", spacing="trailing"),
     case("ddim_eta0_trailing7", "ddim", spacing="trailing", steps=7),
     case("ddim_eta0_cond_cfg1", "ddim", guidance=1.0, cond=True),
     case("ddim_eta0_cond_cfg3", "ddim", guidance=3.0, cond=True),
     case("ddim_eta1_v_cfg3_trailing", "ddim", prediction=V, eta=1.0, guidance=3.0, cond=True, spacing="trailing"),
+    # appended, so the noise drawn for the cases above stays the same; in each, deriving epsilon again
+    # from the clamped x0 moves the final sample by 0.07 to 0.33 (the first two differ by 0.22)
+    case("ddim_eta0_eps_cfg3_cosine_clip_derived", "ddim", clip=True, x_scale=4.0, guidance=3.0, cond=True,
+         schedule="squaredcos_cap_v2"),
+    case("ddim_eta0_eps_cfg3_cosine_clip_model_eps", "ddim", clip=True, x_scale=4.0, guidance=3.0, cond=True,
+         schedule="squaredcos_cap_v2", use_clipped_model_output=False),
+    case("ddim_eta0_v_x8_clip_derived", "ddim", prediction=V, clip=True, x_scale=8.0),
+    case("ddim_eta1_eps_cfg3_clip_derived", "ddim", eta=1.0, clip=True, x_scale=4.0, guidance=3.0, cond=True),
 ]
 
 

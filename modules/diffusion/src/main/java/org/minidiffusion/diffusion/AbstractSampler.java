@@ -53,8 +53,8 @@ public abstract class AbstractSampler implements Sampler {
 
     /**
      * Converts the model output at {@code x_t} into {@code (x̂_0, ε̂)}, clamping {@code x̂_0} to
-     * {@code [−1, 1]} if {@code clipSample} is set. As in diffusers, {@code ε̂} is not re-derived
-     * from the clamped {@code x̂_0}.
+     * {@code [−1, 1]} if {@code clipSample} is set. {@code ε̂} stays the model's: a sampler that
+     * needs it to match the clamped {@code x̂_0} derives it again ({@link DdimSampler}).
      *
      * @param modelOutput the model output
      * @param t           the timestep, in {@code [0, T)}

@@ -135,7 +135,8 @@ class SamplerTests {
         NoiseSchedule schedule = NoiseSchedule.of(kind, 1000);
         boolean clip = Boolean.parseBoolean(c.get("clip"));
         return c.get("sampler").equals("ddpm") ? new DdpmSampler(schedule, type, clip)
-                : new DdimSampler(schedule, type, clip, Double.parseDouble(c.get("eta")));
+                : new DdimSampler(schedule, type, clip, Double.parseDouble(c.get("eta")),
+                        Boolean.parseBoolean(c.get("use_clipped_model_output")));
     }
 
     /** The toy model of diffusers' scheduler tests, {@code x·t/(t+1)}, plus {@code 0.1·(class+1)} if labelled. */
@@ -200,9 +201,38 @@ class SamplerTests {
                     .sample(toyModel(), request, xT, NoiseSource.of(new Rng(5))).toArray();
             float[] ddim = new DdimSampler(schedule, type, false, 1.0)
                     .sample(toyModel(), request, xT, NoiseSource.of(new Rng(5))).toArray();
-            for (int i = 0; i < ddpm.length; i++) {
-                assertEquals(ddpm[i], ddim[i], 1e-4 * (1 + Math.abs(ddpm[i])), type + " " + spacing + " element " + i);
-            }
+            assertAgree(ddpm, ddim, type + " " + spacing);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(PredictionType.class)
+    void ddimWithEtaOneIsDdpmWhenClippingToo(PredictionType type) {
+        // With ε̂ derived from the clamped x̂_0, eq. 12 at η = 1 is still the posterior mean of eq. 7
+        // evaluated at the clamped x̂_0, which is what DDPM uses. Keeping the model's ε̂ (diffusers'
+        // default) breaks the identity, which shows that the clamp acts in this setting.
+        NoiseSchedule cosine = NoiseSchedule.of(BetaSchedule.COSINE, 1000);
+        SampleRequest request = SampleRequest.of(10, 2, 1, 4, 4).withClassLabels(LABELS).withGuidance(3f, NULL_CLASS);
+        Tensor xT = Tensor.randn(new Rng(4), 2, 1, 4, 4).mul(4f);
+        float[] ddpm = new DdpmSampler(cosine, type, true)
+                .sample(toyModel(), request, xT, NoiseSource.of(new Rng(5))).toArray();
+        float[] ddim = new DdimSampler(cosine, type, true, 1.0)
+                .sample(toyModel(), request, xT, NoiseSource.of(new Rng(5))).toArray();
+        assertAgree(ddpm, ddim, type + " clipped");
+        float[] modelEpsilon = new DdimSampler(cosine, type, true, 1.0, false)
+                .sample(toyModel(), request, xT, NoiseSource.of(new Rng(5))).toArray();
+        double worst = 0;
+        for (int i = 0; i < ddpm.length; i++) {
+            worst = Math.max(worst, Math.abs(ddpm[i] - modelEpsilon[i]));
+        }
+        if (type != PredictionType.SAMPLE) { // a sample model's ε̂ is derived from the unclamped x̂_0, x_t and the output
+            assertTrue(worst > 1e-2, type + ": the model's ε̂ should differ from DDPM once x̂_0 is clamped; max diff " + worst);
+        }
+    }
+
+    private static void assertAgree(float[] ddpm, float[] ddim, String what) {
+        for (int i = 0; i < ddpm.length; i++) {
+            assertEquals(ddpm[i], ddim[i], 1e-4 * (1 + Math.abs(ddpm[i])), what + " element " + i);
         }
     }
 
