@@ -53,19 +53,28 @@ public abstract class AbstractSampler implements Sampler {
 
     /**
      * Converts the model output at {@code x_t} into {@code (x̂_0, ε̂)}, clamping {@code x̂_0} to
-     * {@code [−1, 1]} if {@code clipSample} is set. {@code ε̂} stays the model's: a sampler that
-     * needs it to match the clamped {@code x̂_0} derives it again ({@link DdimSampler}).
+     * {@code [−1, 1]} if {@code clipSample} is set.
      *
-     * @param modelOutput the model output
-     * @param t           the timestep, in {@code [0, T)}
-     * @param xt          the current sample
+     * @param modelOutput          the model output
+     * @param t                    the timestep, in {@code [0, T)}
+     * @param xt                   the current sample
+     * @param epsilonFromClampedX0 after a clamp, true derives {@code ε̂} again from the clamped
+     *                             {@code x̂_0} so that the pair still explains {@code x_t}; false
+     *                             keeps the model's {@code ε̂}
      * @return the estimates
      */
-    protected final Estimate estimate(Tensor modelOutput, int t, Tensor xt) {
+    protected final Estimate estimate(Tensor modelOutput, int t, Tensor xt, boolean epsilonFromClampedX0) {
         double alphaBar = schedule.alphaBar(t);
-        Estimate e = predictionType.estimate(xt, modelOutput, scalar(xt, Math.sqrt(alphaBar)),
-                scalar(xt, Math.sqrt(1 - alphaBar)));
-        return clipSample ? new Estimate(e.x0().clamp(-1f, 1f), e.epsilon()) : e;
+        Tensor sqrtAlphaBar = scalar(xt, Math.sqrt(alphaBar));
+        Tensor sqrtOneMinusAlphaBar = scalar(xt, Math.sqrt(1 - alphaBar));
+        Estimate e = predictionType.estimate(xt, modelOutput, sqrtAlphaBar, sqrtOneMinusAlphaBar);
+        if (!clipSample) {
+            return e;
+        }
+        Tensor x0 = e.x0().clamp(-1f, 1f);
+        // the x_0 model's conversion gives ε̂ = (x_t − sqrt(ᾱ_t)·x̂_0) / sqrt(1 − ᾱ_t)
+        return epsilonFromClampedX0 ? PredictionType.SAMPLE.estimate(xt, x0, sqrtAlphaBar, sqrtOneMinusAlphaBar)
+                : new Estimate(x0, e.epsilon());
     }
 
     /**

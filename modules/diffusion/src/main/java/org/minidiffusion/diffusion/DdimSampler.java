@@ -70,15 +70,14 @@ public final class DdimSampler extends AbstractSampler {
     public Tensor step(Tensor modelOutput, int t, int tPrev, Tensor xt, NoiseSource noise) {
         checkStep(t, tPrev);
         double alphaBarPrev = schedule().alphaBar(tPrev); // 1 after the last step
-        Estimate e = estimate(modelOutput, t, xt);        // x̂_0 (clamped if clipSample) and ε̂, eq. 9
-        Tensor epsilon = clipSample() && useClippedModelOutput ? epsilonFrom(e.x0(), t, xt) : e.epsilon();
+        Estimate e = estimate(modelOutput, t, xt, useClippedModelOutput); // x̂_0 (clamped if clipSample), ε̂; eq. 9
 
         // σ_t(η) = η·sqrt((1 − ᾱ_prev) / (1 − ᾱ_t))·sqrt(1 − ᾱ_t / ᾱ_prev), eq. 16
         double sigma = eta * Math.sqrt(schedule().posteriorVariance(t, tPrev));
 
         // x_prev = sqrt(ᾱ_prev)·x̂_0 + sqrt(1 − ᾱ_prev − σ²)·ε̂ + σ·z, eq. 12
         double direction = Math.sqrt(Math.max(0, 1 - alphaBarPrev - sigma * sigma));
-        Tensor prev = e.x0().mul((float) Math.sqrt(alphaBarPrev)).add(epsilon.mul((float) direction));
+        Tensor prev = e.x0().mul((float) Math.sqrt(alphaBarPrev)).add(e.epsilon().mul((float) direction));
         return sigma > 0 ? prev.add(noise.next(xt).mul((float) sigma)) : prev;
     }
 
@@ -89,11 +88,5 @@ public final class DdimSampler extends AbstractSampler {
      */
     public boolean useClippedModelOutput() {
         return useClippedModelOutput;
-    }
-
-    /** {@code ε̂ = (x_t − sqrt(ᾱ_t)·x̂_0) / sqrt(1 − ᾱ_t)}: eq. 9 solved for the noise. */
-    private Tensor epsilonFrom(Tensor x0, int t, Tensor xt) {
-        double alphaBar = schedule().alphaBar(t);
-        return xt.sub(x0.mul((float) Math.sqrt(alphaBar))).mul((float) (1 / Math.sqrt(1 - alphaBar)));
     }
 }

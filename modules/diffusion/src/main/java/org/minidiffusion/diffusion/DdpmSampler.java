@@ -30,7 +30,7 @@ public final class DdpmSampler extends AbstractSampler {
         double alphaBarPrev = schedule().alphaBar(tPrev); // 1 after the last step
         double alpha = alphaBar / alphaBarPrev;           // α_t of this (possibly strided) step
         double beta = 1 - alpha;
-        Tensor x0 = estimate(modelOutput, t, xt).x0();    // eq. 15, clamped if clipSample
+        Tensor x0 = estimate(modelOutput, t, xt, false).x0(); // eq. 15, clamped if clipSample
 
         // posterior mean μ̃_t(x_t, x_0), eq. 7
         double x0Coefficient = Math.sqrt(alphaBarPrev) * beta / (1 - alphaBar);
