@@ -1,7 +1,5 @@
 package org.minidiffusion.core.api;
 
-import org.minidiffusion.core.internal.GradMode;
-
 /**
  * Controls whether operations are recorded for back-propagation.
  *
@@ -12,6 +10,9 @@ import org.minidiffusion.core.internal.GradMode;
  * }</pre>
  */
 public final class Autograd {
+    /** How many no-grad scopes are open on each thread; recording is on at depth 0. */
+    private static final ThreadLocal<int[]> NO_GRAD_DEPTH = ThreadLocal.withInitial(() -> new int[1]);
+
     private Autograd() {
     }
 
@@ -30,7 +31,7 @@ public final class Autograd {
      * @return the scope to close
      */
     public static Scope noGrad() {
-        GradMode.enterNoGrad();
+        NO_GRAD_DEPTH.get()[0]++;
         return new Scope() {
             private boolean closed;
 
@@ -38,7 +39,10 @@ public final class Autograd {
             public void close() {
                 if (!closed) {
                     closed = true;
-                    GradMode.exitNoGrad();
+                    int[] depth = NO_GRAD_DEPTH.get();
+                    if (depth[0] > 0) {
+                        depth[0]--;
+                    }
                 }
             }
         };
@@ -50,6 +54,6 @@ public final class Autograd {
      * @return false inside a {@link #noGrad()} scope
      */
     public static boolean isEnabled() {
-        return GradMode.isEnabled();
+        return NO_GRAD_DEPTH.get()[0] == 0;
     }
 }

@@ -2,9 +2,9 @@ package org.minidiffusion.core.api;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.ServiceLoader;
 import java.util.function.Supplier;
-import org.minidiffusion.core.internal.BufferPool;
-import org.minidiffusion.core.internal.DenseTensor;
+import java.util.stream.Collectors;
 import org.minidiffusion.core.spi.BackendProvider;
 import org.minidiffusion.core.spi.Kernels;
 
@@ -18,6 +18,22 @@ public final class Backend {
     private final BackendProvider provider;
     private final String id;
     private volatile Kernels kernels;
+
+    /** The tensor implementation, loaded on first use: the core's own {@link TensorFactory} service. */
+    private static final class Tensors {
+        static final TensorFactory FACTORY = load();
+
+        private static TensorFactory load() {
+            List<ServiceLoader.Provider<TensorFactory>> found = ServiceLoader.load(TensorFactory.class,
+                    TensorFactory.class.getClassLoader()).stream().collect(Collectors.toList());
+            if (found.size() != 1) {
+                throw new BackendException("the core needs exactly one " + TensorFactory.class.getName()
+                        + " (its own), found " + found.stream().map(p -> p.type().getName()).collect(Collectors.toList())
+                        + "; is the org.minidiffusion.core jar complete and on the path only once?");
+            }
+            return found.get(0).get();
+        }
+    }
 
     private Backend(BackendProvider provider, String id) {
         this.provider = provider;
@@ -163,11 +179,11 @@ public final class Backend {
      */
     public Tensor full(float value, int... shape) {
         Shape s = Shape.of(shape);
-        float[] data = value == 0f ? BufferPool.allocateZeroed(s.numel()) : BufferPool.allocate(s.numel());
+        float[] data = value == 0f ? Tensors.FACTORY.allocateZeroed(s.numel()) : Tensors.FACTORY.allocate(s.numel());
         if (value != 0f) {
             java.util.Arrays.fill(data, value);
         }
-        return DenseTensor.wrap(this, data, s);
+        return Tensors.FACTORY.wrap(this, data, s);
     }
 
     /**
@@ -184,11 +200,11 @@ public final class Backend {
                     + start + ", " + end + ", " + step);
         }
         int n = (int) Math.max(0, Math.ceil((end - start) / (double) step));
-        float[] data = BufferPool.allocate(n);
+        float[] data = Tensors.FACTORY.allocate(n);
         for (int i = 0; i < n; i++) {
             data[i] = start + i * step;
         }
-        return DenseTensor.wrap(this, data, Shape.of(n));
+        return Tensors.FACTORY.wrap(this, data, Shape.of(n));
     }
 
     /**
@@ -204,9 +220,9 @@ public final class Backend {
         if (s.numel() != data.length) {
             throw new ShapeException("of", data.length + " values cannot fill shape", s);
         }
-        float[] copy = BufferPool.allocate(data.length);
+        float[] copy = Tensors.FACTORY.allocate(data.length);
         System.arraycopy(data, 0, copy, 0, data.length);
-        return DenseTensor.wrap(this, copy, s);
+        return Tensors.FACTORY.wrap(this, copy, s);
     }
 
     /**
@@ -219,11 +235,11 @@ public final class Backend {
     public Tensor randn(Rng rng, int... shape) {
         Objects.requireNonNull(rng, "randn: rng is null");
         Shape s = Shape.of(shape);
-        float[] data = BufferPool.allocate(s.numel());
+        float[] data = Tensors.FACTORY.allocate(s.numel());
         for (int i = 0; i < data.length; i++) {
             data[i] = (float) rng.nextGaussian();
         }
-        return DenseTensor.wrap(this, data, s);
+        return Tensors.FACTORY.wrap(this, data, s);
     }
 
     /**
@@ -236,11 +252,11 @@ public final class Backend {
     public Tensor rand(Rng rng, int... shape) {
         Objects.requireNonNull(rng, "rand: rng is null");
         Shape s = Shape.of(shape);
-        float[] data = BufferPool.allocate(s.numel());
+        float[] data = Tensors.FACTORY.allocate(s.numel());
         for (int i = 0; i < data.length; i++) {
             data[i] = rng.nextFloat();
         }
-        return DenseTensor.wrap(this, data, s);
+        return Tensors.FACTORY.wrap(this, data, s);
     }
 
     /**
@@ -251,7 +267,7 @@ public final class Backend {
      * @return the joined tensor
      */
     public Tensor concat(int dim, List<Tensor> tensors) {
-        return DenseTensor.concat(this, dim, tensors);
+        return Tensors.FACTORY.concat(this, dim, tensors);
     }
 
     @Override

@@ -5,7 +5,6 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
 import java.util.ServiceLoader;
-import org.minidiffusion.core.internal.Discovery;
 import org.minidiffusion.core.spi.BackendProvider;
 
 /**

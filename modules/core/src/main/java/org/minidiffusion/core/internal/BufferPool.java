@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.minidiffusion.core.api.Autograd;
 import org.minidiffusion.core.api.Tensor;
 
 /**
@@ -125,7 +126,7 @@ public final class BufferPool {
             return null;
         }
         ThreadState s = STATE.get();
-        return s.open.isEmpty() || s.paused > 0 || GradMode.isEnabled() ? null : s.open.peek();
+        return s.open.isEmpty() || s.paused > 0 || Autograd.isEnabled() ? null : s.open.peek();
     }
 
     /**

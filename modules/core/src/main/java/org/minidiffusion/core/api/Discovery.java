@@ -1,4 +1,4 @@
-package org.minidiffusion.core.internal;
+package org.minidiffusion.core.api;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -8,16 +8,13 @@ import java.util.Map;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.stream.Collectors;
-import org.minidiffusion.core.api.Backend;
-import org.minidiffusion.core.api.BackendException;
-import org.minidiffusion.core.api.Backends;
 import org.minidiffusion.core.spi.BackendProvider;
 
 /**
- * The rules of backend discovery and choice, kept apart from {@link ServiceLoader} so they can be
- * tested with mocked providers.
+ * The rules of backend discovery and choice behind {@link Backends}, kept apart from
+ * {@link ServiceLoader} so they can be tested with mocked providers.
  */
-public final class Discovery {
+final class Discovery {
     /** The advice given when no backend is installed. */
     static final String INSTALL_HINT = "add a backend module to the module path, such as "
             + "org.minidiffusion.backend.scalar (backend-scalar.jar) or org.minidiffusion.backend.parallel "
@@ -33,7 +30,7 @@ public final class Discovery {
      * @return the backends in discovery order
      * @throws BackendException if a provider fails to load or two share an id
      */
-    public static List<Backend> load(List<ServiceLoader.Provider<BackendProvider>> providers) {
+    static List<Backend> load(List<ServiceLoader.Provider<BackendProvider>> providers) {
         Map<String, Backend> byId = new LinkedHashMap<>();
         for (ServiceLoader.Provider<BackendProvider> p : providers) {
             BackendProvider provider;
@@ -62,7 +59,7 @@ public final class Discovery {
      * @param envId      the value of the environment variable, or null
      * @return the selection
      */
-    public static Backends.Selection choose(List<Backend> found, String propertyId, String envId) {
+    static Backends.Selection choose(List<Backend> found, String propertyId, String envId) {
         if (found.isEmpty()) {
             throw new BackendException("no mini-diffusion backend found: " + INSTALL_HINT);
         }
@@ -98,7 +95,7 @@ public final class Discovery {
      * @return the backend
      * @throws BackendException listing the available ids if none matches
      */
-    public static Backend byId(List<Backend> found, String id, String asker) {
+    static Backend byId(List<Backend> found, String id, String asker) {
         for (Backend b : found) {
             if (b.id().equals(id)) {
                 return b;

@@ -1,4 +1,4 @@
-package org.minidiffusion.core.internal;
+package org.minidiffusion.core.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -13,9 +13,6 @@ import java.util.List;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
-import org.minidiffusion.core.api.Backend;
-import org.minidiffusion.core.api.BackendException;
-import org.minidiffusion.core.api.Backends;
 import org.minidiffusion.core.spi.BackendProvider;
 
 /** Discovery and choice of backends, with mocked providers. */
