@@ -16,7 +16,9 @@ import org.minidiffusion.core.api.Backend;
 import org.minidiffusion.core.api.Backends;
 import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.Tensor;
+import org.minidiffusion.io.Safetensors;
 import org.minidiffusion.io.SafetensorsFile;
+import org.minidiffusion.testkit.GoldenCheck;
 import org.minidiffusion.testkit.Tolerance;
 
 /**
@@ -51,10 +53,16 @@ class UNetGoldenTests {
         return GoldenCheck.BACKENDS.stream().map(Arguments::of);
     }
 
+    /** Reads {@code golden/unet/unet_small.safetensors} from the test class path onto {@code backend}. */
+    private static SafetensorsFile load(Backend backend) {
+        return GoldenCheck.load(UNetGoldenTests.class, "/golden/unet/" + CASE + ".safetensors",
+                path -> Safetensors.read(path, backend));
+    }
+
     /** The file describes the architecture this test documents, in {@link UNetConfig#toMetadata()} form. */
     @Test
     void configIsTheDocumentedOne() {
-        SafetensorsFile f = GoldenCheck.load(CASE, Backends.get("scalar"));
+        SafetensorsFile f = load(Backends.get("scalar"));
         UNetConfig expected = new UNetConfig(8, 3, 3, 8, new int[] {1, 2}, 1, Set.of(4), 4, 2, 3, 0f);
         assertEquals(expected, UNetConfig.fromMetadata(f.metadata()));
     }
@@ -62,8 +70,8 @@ class UNetGoldenTests {
     /** Every stored weight is non-zero somewhere, so no branch of the network is untested. */
     @Test
     void everyWeightIsNonZero() {
-        SafetensorsFile f = GoldenCheck.load(CASE, Backends.get("scalar"));
-        GoldenCheck.stateDict(f).forEach((name, w) -> {
+        SafetensorsFile f = load(Backends.get("scalar"));
+        GoldenCheck.stateDict(f.metadata(), f::tensor).forEach((name, w) -> {
             float max = 0f;
             for (float v : w.toArray()) {
                 max = Math.max(max, Math.abs(v));
@@ -77,9 +85,9 @@ class UNetGoldenTests {
     void outputAndGradientsMatchPyTorch(String backendId) {
         Backend backend = Backends.get(backendId);
         backend.run(() -> {
-            SafetensorsFile f = GoldenCheck.load(CASE, backend);
+            SafetensorsFile f = load(backend);
             UNet net = new UNet(UNetConfig.fromMetadata(f.metadata()), new Rng(0));
-            Map<String, Tensor> state = GoldenCheck.stateDict(f);
+            Map<String, Tensor> state = GoldenCheck.stateDict(f.metadata(), f::tensor);
             assertEquals(new TreeSet<>(net.parameters().keySet()), new TreeSet<>(state.keySet()),
                     "parameter names of UNet.java and of the PyTorch mirror");
             net.loadStateDict(state);
