@@ -77,7 +77,8 @@ public interface Kernels {
 
     /**
      * Reduces the middle axis of a contiguous {@code (outer, length, inner)} tensor into
-     * {@code out}, of shape {@code (outer, inner)}.
+     * {@code out}, of shape {@code (outer, inner)}. A sum adds in {@code double}, in the order
+     * {@link ReduceOp#SUM} fixes.
      *
      * @param op     the reduction
      * @param x      contiguous input
