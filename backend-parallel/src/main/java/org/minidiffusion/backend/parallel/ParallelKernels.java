@@ -24,7 +24,10 @@ final class ParallelKernels implements Kernels {
     /** Scalar operations below which a block of work is not split further. */
     private static final int GRAIN = 1 << 15;
 
-    /** Whether products and convolutions run on the Vector API, through {@link PackedGemm}. */
+    /**
+     * Whether products and convolutions run on the Vector API, through {@link PackedGemm}, and
+     * column sums through {@link SimdSums}.
+     */
     private final boolean simd;
 
     /** A loop body over one outer index and a chunk {@code [j0, j1)} of inner indices. */
@@ -37,7 +40,7 @@ final class ParallelKernels implements Kernels {
     /**
      * Creates the kernels.
      *
-     * @param simd whether matrix products and convolutions use the Vector API; only when
+     * @param simd whether matrix products, convolutions and column sums use the Vector API; only when
      *             {@link Simd#status()} is active
      */
     ParallelKernels(boolean simd) {
@@ -103,7 +106,7 @@ final class ParallelKernels implements Kernels {
 
     @Override
     public void reduce(ReduceOp op, float[] x, int outer, int length, int inner, float[] out) {
-        Reductions.reduce(op, x, outer, length, inner, out);
+        Reductions.reduce(op, x, outer, length, inner, out, simd);
     }
 
     @Override

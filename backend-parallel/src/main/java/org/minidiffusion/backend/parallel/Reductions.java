@@ -10,7 +10,8 @@ import org.minidiffusion.core.spi.ReduceOp;
  * <p>Sums are accumulated in {@code double} in exactly the order {@link ReduceOp#SUM} fixes: blocks
  * of {@link ReduceOp#SUM_BLOCK} in axis order, then the block sums in order. Only the scheduling
  * differs from the scalar reference (blocks of one long row on several cores, four independent
- * chains of additions per task), so the results are bit-identical to it. Variances take two passes
+ * chains of additions per task, columns widened to double a vector at a time), so the results are
+ * bit-identical to it. Variances take two passes
  * in {@code double}, each in axis order, one task per output or column chunk.
  */
 final class Reductions {
@@ -24,8 +25,11 @@ final class Reductions {
     private Reductions() {
     }
 
-    /** See {@link org.minidiffusion.core.spi.Kernels#reduce}. */
-    static void reduce(ReduceOp op, float[] x, int outer, int length, int inner, float[] out) {
+    /**
+     * See {@link org.minidiffusion.core.spi.Kernels#reduce}; with {@code simd}, column sums widen
+     * floats to doubles on the Vector API ({@link SimdSums}).
+     */
+    static void reduce(ReduceOp op, float[] x, int outer, int length, int inner, float[] out, boolean simd) {
         if (inner == 1 && op == ReduceOp.SUM && length > BLOCK) {
             sumLongRows(x, outer, length, out);
         } else if (inner == 1) {
@@ -33,7 +37,7 @@ final class Reductions {
                     (o0, o1) -> reduceRows(op, x, o0, o1, length, out));
         } else {
             ParallelKernels.outerInner(outer, inner, length,
-                    (o, j0, j1) -> reduceColumns(op, x, o, length, inner, j0, j1, out));
+                    (o, j0, j1) -> reduceColumns(op, x, o, length, inner, j0, j1, out, simd));
         }
     }
 
@@ -166,7 +170,7 @@ final class Reductions {
      * output still accumulates in axis order, block by block.
      */
     private static void reduceColumns(ReduceOp op, float[] x, int o, int length, int inner, int j0, int j1,
-                                      float[] out) {
+                                      float[] out, boolean simd) {
         int dst = o * inner;
         int base = o * length * inner;
         int width = j1 - j0;
@@ -176,9 +180,13 @@ final class Reductions {
             for (int from = 0, to; from < length; from = to) {
                 to = from + Math.min(BLOCK, length - from);
                 Arrays.fill(block, 0.0);
-                for (int l = from; l < to; l++) {
-                    for (int j = 0, at = base + l * inner + j0; j < width; j++, at++) {
-                        block[j] += x[at];
+                if (simd) {
+                    SimdSums.addRows(x, base, inner, from, to, j0, width, block);
+                } else {
+                    for (int l = from; l < to; l++) {
+                        for (int j = 0, at = base + l * inner + j0; j < width; j++, at++) {
+                            block[j] += x[at];
+                        }
                     }
                 }
                 for (int j = 0; j < width; j++) {

@@ -69,6 +69,7 @@ class BitIdentityTests {
         check("sum of 9 rows of two blocks", b -> input(b, 5, 9, 8192).sum(new int[] {1}, false));
         check("sum of long columns", b -> input(b, 6, 2, 4096 + 300, 70).sum(new int[] {1}, false));
         check("mean of one long column pair", b -> input(b, 6, 9001, 2).mean(new int[] {0}, false));
+        check("sum of wide columns with a ragged end", b -> input(b, 6, 5000, 1027).sum(new int[] {0}, true));
     }
 
     /** Variances of rows and columns, and softmax denominators along rows and columns. */
