@@ -5,10 +5,13 @@
  * the kit then checks every tensor op, forward and backward, against the scalar reference backend
  * under one {@link org.minidiffusion.testkit.Tolerance}, checks every gradient with finite
  * differences, and checks known values, autograd semantics and shape errors.
+ * {@link org.minidiffusion.testkit.GoldenCheck} compares the model modules' layers with golden
+ * files computed by PyTorch.
  */
 module org.minidiffusion.testkit {
     requires transitive org.minidiffusion.core;
     requires transitive org.junit.jupiter.api;
+    requires transitive org.junit.jupiter.params;
 
     exports org.minidiffusion.testkit;
     // JUnit calls the kit's test methods reflectively, also when the kit runs on the module path.

@@ -5,8 +5,10 @@ package org.minidiffusion.backend.parallel;
  * {@code (sample, group)}.
  *
  * <p>The statistics are summed in {@code double} with four partial sums, so they do not wait on one
- * another; the result differs from the scalar reference by rounding only. The normalisation folds
- * {@code rstd·gamma} and {@code beta − μ·rstd·gamma} into one multiply-add per element.
+ * another; the result differs from the scalar reference by rounding only. The normalisation
+ * subtracts the mean first, {@code ((x − μ)·rstd)·gamma + beta} as the reference writes it: folding
+ * {@code μ} into the shift, {@code x·(rstd·gamma) + (beta − μ·rstd·gamma)}, would round
+ * {@code x·rstd·gamma} at the magnitude of the mean and lose the digits of a small spread.
  */
 final class GroupNormKernel {
     private GroupNormKernel() {
@@ -27,11 +29,11 @@ final class GroupNormKernel {
             rstd[ng] = r;
             for (int j = 0; j < perGroup; j++) {
                 int c = ng % groups * perGroup + j;
-                float scale = r * (gamma == null ? 1f : gamma[c]);
-                float shift = (beta == null ? 0f : beta[c]) - (float) mu * scale;
+                float scale = gamma == null ? 1f : gamma[c];
+                float shift = beta == null ? 0f : beta[c];
                 int at = from + j * spatial;
                 for (int i = at; i < at + spatial; i++) {
-                    out[i] = x[i] * scale + shift;
+                    out[i] = (float) ((x[i] - mu) * r) * scale + shift; // eq. 1, then eq. 3
                 }
             }
         });

@@ -14,21 +14,25 @@ import org.minidiffusion.core.spi.UnaryOp;
  *
  * <p>Each task writes its own elements only. Element-wise kernels evaluate the formulas of the
  * reference {@link UnaryOp#apply}, {@link UnaryOp#derivative} and {@link BinaryOp#apply}, in loops
- * specialised per op ({@link UnaryRows}, {@link BinaryRows}), and every sum other than a matrix
- * product or convolution is accumulated in {@code float} in the same order as a plain loop would,
- * so those results are bit-identical to the scalar backend.
+ * specialised per op ({@link UnaryRows}, {@link BinaryRows}). Reductions ({@link Reductions}) and
+ * softmax denominators are accumulated in {@code double} in the order the reference uses, pooling
+ * windows in {@code float} in the order of a plain loop, so those results are bit-identical to the
+ * scalar backend; matrix products, convolutions and group-norm statistics differ by rounding only.
  */
 final class ParallelKernels implements Kernels {
 
     /** Scalar operations below which a block of work is not split further. */
     private static final int GRAIN = 1 << 15;
 
-    /** Whether products and convolutions run on the Vector API, through {@link PackedGemm}. */
+    /**
+     * Whether products and convolutions run on the Vector API, through {@link PackedGemm}, and
+     * column sums through {@link SimdSums}.
+     */
     private final boolean simd;
 
     /** A loop body over one outer index and a chunk {@code [j0, j1)} of inner indices. */
     @FunctionalInterface
-    private interface ChunkBody {
+    interface ChunkBody {
         /** Runs the body for outer index {@code o} and inner indices {@code j0 <= j < j1}. */
         void run(int o, int j0, int j1);
     }
@@ -36,7 +40,7 @@ final class ParallelKernels implements Kernels {
     /**
      * Creates the kernels.
      *
-     * @param simd whether matrix products and convolutions use the Vector API; only when
+     * @param simd whether matrix products, convolutions and column sums use the Vector API; only when
      *             {@link Simd#status()} is active
      */
     ParallelKernels(boolean simd) {
@@ -102,14 +106,12 @@ final class ParallelKernels implements Kernels {
 
     @Override
     public void reduce(ReduceOp op, float[] x, int outer, int length, int inner, float[] out) {
-        // x (outer, length, inner) -> out (outer, inner)
-        if (inner == 1) {
-            Parallel.parallelRange(outer, Math.max(1, GRAIN / Math.max(1, length)),
-                    (o0, o1) -> reduceRows(op, x, o0, o1, length, out));
-        } else {
-            outerInner(outer, inner, length,
-                    (o, j0, j1) -> reduceColumns(op, x, o, length, inner, j0, j1, out));
-        }
+        Reductions.reduce(op, x, outer, length, inner, out, simd);
+    }
+
+    @Override
+    public void variance(float[] x, int outer, int length, int inner, int correction, float[] out) {
+        Reductions.variance(x, outer, length, inner, correction, out);
     }
 
     @Override
@@ -309,7 +311,7 @@ final class ParallelKernels implements Kernels {
      * estimates the scalar operations per {@code (o, j)} pair. The inner axis is split only when the
      * outer one is too short to keep every core busy, into chunks of at least 64 for SIMD.
      */
-    private static void outerInner(int outer, int inner, int work, ChunkBody body) {
+    static void outerInner(int outer, int inner, int work, ChunkBody body) {
         if (outer == 0 || inner == 0) {
             return;
         }
@@ -325,107 +327,26 @@ final class ParallelKernels implements Kernels {
         });
     }
 
-    /** Reduces the contiguous rows {@code o0 <= o < o1} of {@code x}, each {@code length} long, into {@code out[o]}. */
-    private static void reduceRows(ReduceOp op, float[] x, int o0, int o1, int length, float[] out) {
-        int o = o0;
-        if (op == ReduceOp.SUM) {
-            for (; o + 4 <= o1; o += 4) {
-                sumFourRows(x, o * length, length, out, o);
-            }
-        }
-        for (; o < o1; o++) {
-            out[o] = reduceRow(op, x, o * length, length);
-        }
-    }
-
-    /**
-     * Sums the four contiguous rows at {@code x[from]} into {@code out[o .. o + 4)}. Each sum runs in
-     * index order, as in {@link #reduceRow}, but the four chains of dependent additions overlap, so
-     * the loop is not bound by the latency of one addition per element.
-     */
-    private static void sumFourRows(float[] x, int from, int length, float[] out, int o) {
-        float acc0 = 0f;
-        float acc1 = 0f;
-        float acc2 = 0f;
-        float acc3 = 0f;
-        for (int l = from; l < from + length; l++) {
-            acc0 += x[l];
-            acc1 += x[l + length];
-            acc2 += x[l + 2 * length];
-            acc3 += x[l + 3 * length];
-        }
-        out[o] = acc0;
-        out[o + 1] = acc1;
-        out[o + 2] = acc2;
-        out[o + 3] = acc3;
-    }
-
-    /** Reduces the contiguous {@code x[from .. from + length)}, summing in index order. */
-    private static float reduceRow(ReduceOp op, float[] x, int from, int length) {
-        if (op == ReduceOp.SUM) {
-            float acc = 0f;
-            for (int l = 0; l < length; l++) {
-                acc += x[from + l];
-            }
-            return acc;
-        }
-        float acc = length == 0 ? Float.NEGATIVE_INFINITY : x[from];
-        for (int l = 1; l < length; l++) {
-            acc = Math.max(acc, x[from + l]); // Math.max propagates NaN
-        }
-        return acc;
-    }
-
-    /**
-     * Reduces columns {@code [j0, j1)} of {@code x[o]}, an {@code (length, inner)} matrix, into
-     * {@code out[o][j0 .. j1)}, a row of x at a time so the loop over j is unit-stride; each
-     * output still accumulates in axis order.
-     */
-    private static void reduceColumns(ReduceOp op, float[] x, int o, int length, int inner, int j0, int j1,
-                                      float[] out) {
-        int dst = o * inner;
-        int base = o * length * inner;
-        if (op == ReduceOp.SUM) {
-            Arrays.fill(out, dst + j0, dst + j1, 0f);
-            for (int l = 0; l < length; l++) {
-                int src = base + l * inner;
-                for (int j = j0; j < j1; j++) {
-                    out[dst + j] += x[src + j];
-                }
-            }
-        } else if (length == 0) {
-            Arrays.fill(out, dst + j0, dst + j1, Float.NEGATIVE_INFINITY);
-        } else {
-            System.arraycopy(x, base + j0, out, dst + j0, j1 - j0);
-            for (int l = 1; l < length; l++) {
-                int src = base + l * inner;
-                for (int j = j0; j < j1; j++) {
-                    out[dst + j] = Math.max(out[dst + j], x[src + j]); // Math.max propagates NaN
-                }
-            }
-        }
-    }
-
     /** Computes the softmax of the contiguous row {@code x[from .. from + length)} into {@code out}. */
     private static void softmaxRow(float[] x, int from, int length, boolean log, float[] out) {
         float m = x[from];
         for (int l = 1; l < length; l++) {
             m = Math.max(m, x[from + l]);
         }
-        float sum = 0f;
+        double sum = 0;
         for (int l = from; l < from + length; l++) {
             float e = (float) Math.exp(x[l] - m);
             out[l] = e;
             sum += e;
         }
         if (log) {
-            float logSum = (float) Math.log(sum);
+            double logSum = Math.log(sum);
             for (int l = from; l < from + length; l++) {
-                out[l] = x[l] - m - logSum;
+                out[l] = (float) (x[l] - m - logSum);
             }
         } else {
             for (int l = from; l < from + length; l++) {
-                out[l] /= sum;
+                out[l] = (float) (out[l] / sum);
             }
         }
     }
@@ -444,7 +365,7 @@ final class ParallelKernels implements Kernels {
                 max[j] = Math.max(max[j], x[at]);
             }
         }
-        float[] sum = new float[width];
+        double[] sum = new double[width];
         for (int l = 0; l < length; l++) {
             for (int j = 0, at = base + l * inner + j0; j < width; j++, at++) {
                 float e = (float) Math.exp(x[at] - max[j]);
@@ -454,12 +375,12 @@ final class ParallelKernels implements Kernels {
         }
         if (log) {
             for (int j = 0; j < width; j++) {
-                sum[j] = (float) Math.log(sum[j]); // now log(sum)
+                sum[j] = Math.log(sum[j]); // now log(sum)
             }
         }
         for (int l = 0; l < length; l++) {
             for (int j = 0, at = base + l * inner + j0; j < width; j++, at++) {
-                out[at] = log ? x[at] - max[j] - sum[j] : out[at] / sum[j];
+                out[at] = (float) (log ? x[at] - max[j] - sum[j] : out[at] / sum[j]);
             }
         }
     }

@@ -5,7 +5,7 @@ import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 
 /**
- * Decides, once per JVM, whether matrix products and convolutions run on the Vector API.
+ * Decides, once per JVM, whether matrix products, convolutions and column sums run on the Vector API.
  *
  * <p>They do when the incubator module {@value #MODULE} is in the boot layer (the JVM was started
  * with {@code --add-modules jdk.incubator.vector}), the system property {@value #PROPERTY} is not

@@ -4,8 +4,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The register-blocked GEMM micro-kernel on the Vector API, the only class of this backend that
- * uses {@code jdk.incubator.vector}.
+ * The register-blocked GEMM micro-kernel on the Vector API, one of the two classes of this backend
+ * that use {@code jdk.incubator.vector} (the other is {@link SimdSums}).
  *
  * <p>It is loaded only when {@link Simd} has found the module, so that the backend also runs
  * without it. The kernel follows the GotoBLAS scheme (K. Goto and R. van de Geijn, "Anatomy of

@@ -13,7 +13,8 @@ import org.minidiffusion.core.api.Tensor;
 /**
  * Checks that element-wise ops and non-GEMM sums agree with the scalar backend bit for bit, as the
  * kernels promise, on the layouts their specialised loops serve: contiguous operands, a broadcast
- * scalar, per-channel broadcasts on either side, and rows long enough to be split and vectorised.
+ * scalar, per-channel broadcasts on either side, rows long enough to be split and vectorised, and
+ * axes longer than one sum block ({@code ReduceOp.SUM_BLOCK}), whose blocks run on several cores.
  */
 class BitIdentityTests {
 
@@ -57,6 +58,30 @@ class BitIdentityTests {
         check("sum channels and planes", b -> input(b, 1, IMAGES).sum(new int[] {1, 2, 3}, true));
         check("mean rows", b -> input(b, 1, 7, 4099).mean(new int[] {1}, true));
         check("sum short rows", b -> input(b, 1, 9, 3).sum(new int[] {1}, false));
+    }
+
+    /** Sums over axes of several blocks: one long row, a few, many, and columns; each with a ragged last block. */
+    @Test
+    void blockedSumsAreBitIdentical() {
+        check("sum() of one long row", b -> input(b, 4, 3 * 4096 + 77).sum());
+        check("sum() of 2^20 + 1", b -> input(b, 4, (1 << 20) + 1).sum());
+        check("sum of 3 long rows", b -> input(b, 5, 3, 5 * 4096 + 1).sum(new int[] {1}, false));
+        check("sum of 9 rows of two blocks", b -> input(b, 5, 9, 8192).sum(new int[] {1}, false));
+        check("sum of long columns", b -> input(b, 6, 2, 4096 + 300, 70).sum(new int[] {1}, false));
+        check("mean of one long column pair", b -> input(b, 6, 9001, 2).mean(new int[] {0}, false));
+        check("sum of wide columns with a ragged end", b -> input(b, 6, 5000, 1027).sum(new int[] {0}, true));
+    }
+
+    /** Variances of rows and columns, and softmax denominators along rows and columns. */
+    @Test
+    void variancesAndSoftmaxAreBitIdentical() {
+        check("var of rows", b -> input(b, 7, 5, 6001).var(new int[] {1}, false, 1));
+        check("var of columns", b -> input(b, 7, 3, 513, 70).var(new int[] {1}, true, 0));
+        check("var of scattered dims", b -> input(b, 7, 3, 4, 5, 6).var(new int[] {0, 2}, false, 1));
+        check("var near 1e6", b -> input(b, 8, 2, 4096).add(1e6f).var(new int[] {1}, false, 1));
+        check("softmax of rows", b -> input(b, 9, 33, 700).softmax(-1));
+        check("logSoftmax of columns", b -> input(b, 9, 700, 33).logSoftmax(0));
+        checkGrad("var backward", x -> x.var(new int[] {1, 3}, true, 1));
     }
 
     private static Tensor binary(int op, Tensor a, Tensor b) {

@@ -11,7 +11,9 @@ import org.minidiffusion.core.spi.UnaryOp;
 /**
  * The reference kernels: single-threaded plain loops that follow the definitions in {@link Kernels}.
  *
- * <p>Sums are accumulated in {@code float}, in ascending index order. Nothing here is tuned; the
+ * <p>Reductions, softmax denominators and normalisation statistics are accumulated in
+ * {@code double}, in ascending index order (sums in the blocks {@link ReduceOp#SUM} defines);
+ * matrix products, convolutions and pooling windows in {@code float}. Nothing here is tuned; the
  * point is that each method can be checked against the math by reading it.
  */
 final class ScalarKernels implements Kernels {
@@ -66,10 +68,7 @@ final class ScalarKernels implements Kernels {
                 float acc;
                 switch (op) {
                     case SUM:
-                        acc = 0f;
-                        for (int l = 0; l < length; l++) {
-                            acc += x[base + l * inner];
-                        }
+                        acc = (float) sum(x, base, length, inner);
                         break;
                     case MAX:
                         acc = x[base];
@@ -85,6 +84,45 @@ final class ScalarKernels implements Kernels {
         }
     }
 
+    /**
+     * Returns {@code Σ_l x[base + l * inner]} for {@code l < length} in double, in the order
+     * {@link ReduceOp#SUM} fixes: blocks of {@link ReduceOp#SUM_BLOCK} in axis order, then the
+     * block sums in order.
+     */
+    private static double sum(float[] x, int base, int length, int inner) {
+        double total = 0;
+        for (int from = 0, to; from < length; from = to) {
+            to = from + Math.min(ReduceOp.SUM_BLOCK, length - from);
+            double block = 0;
+            for (int l = from; l < to; l++) {
+                block += x[base + l * inner];
+            }
+            total += block;
+        }
+        return total;
+    }
+
+    @Override
+    public void variance(float[] x, int outer, int length, int inner, int correction, float[] out) {
+        // two passes in double: mu = sum(x) / n, then sum((x - mu)^2) / (n - correction)
+        for (int o = 0; o < outer; o++) {
+            for (int j = 0; j < inner; j++) {
+                int base = o * length * inner + j;
+                double sum = 0;
+                for (int l = 0; l < length; l++) {
+                    sum += x[base + l * inner];
+                }
+                double mu = sum / length;
+                double squares = 0;
+                for (int l = 0; l < length; l++) {
+                    double d = x[base + l * inner] - mu;
+                    squares += d * d;
+                }
+                out[o * inner + j] = (float) (squares / (length - correction));
+            }
+        }
+    }
+
     @Override
     public void softmax(float[] x, int outer, int length, int inner, boolean log, float[] out) {
         // y_l = exp(x_l - m) / sum_k exp(x_k - m), m = max_k x_k; log y_l = x_l - m - log(sum)
@@ -95,14 +133,14 @@ final class ScalarKernels implements Kernels {
                 for (int l = 1; l < length; l++) {
                     m = Math.max(m, x[base + l * inner]);
                 }
-                float sum = 0f;
+                double sum = 0;
                 for (int l = 0; l < length; l++) {
                     sum += (float) Math.exp(x[base + l * inner] - m);
                 }
-                float logSum = (float) Math.log(sum);
+                double logSum = Math.log(sum);
                 for (int l = 0; l < length; l++) {
                     int at = base + l * inner;
-                    out[at] = log ? x[at] - m - logSum : (float) Math.exp(x[at] - m) / sum;
+                    out[at] = (float) (log ? x[at] - m - logSum : (float) Math.exp(x[at] - m) / sum);
                 }
             }
         }

@@ -1,15 +1,16 @@
 package org.minidiffusion.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.minidiffusion.nn.GoldenCheck.floatMeta;
-import static org.minidiffusion.nn.GoldenCheck.intMeta;
-import static org.minidiffusion.nn.GoldenCheck.meta;
+import static org.minidiffusion.testkit.GoldenCheck.floatMeta;
+import static org.minidiffusion.testkit.GoldenCheck.intMeta;
+import static org.minidiffusion.testkit.GoldenCheck.meta;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -24,7 +25,9 @@ import org.minidiffusion.core.api.Backends;
 import org.minidiffusion.core.api.Layer;
 import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.Tensor;
+import org.minidiffusion.io.Safetensors;
 import org.minidiffusion.io.SafetensorsFile;
+import org.minidiffusion.testkit.GoldenCheck;
 import org.minidiffusion.testkit.Tolerance;
 
 /**
@@ -138,13 +141,14 @@ class LayerGoldenTests {
      * Loads the case onto the backend, builds the layer from the metadata, loads PyTorch's weights,
      * and compares the output and every gradient.
      */
-    private static void check(String backendId, String name, String layerName, Function<SafetensorsFile, Layer> build) {
+    private static void check(String backendId, String name, String layerName, Function<Map<String, String>, Layer> build) {
         Backend backend = Backends.get(backendId);
         backend.run(() -> {
-            SafetensorsFile f = GoldenCheck.load(name, backend);
-            assertEquals(layerName, meta(f, "layer"), name + ": the file is for another layer");
-            Layer layer = build.apply(f);
-            layer.loadStateDict(GoldenCheck.stateDict(f));     // exact keys and shapes, or it throws
+            SafetensorsFile f = GoldenCheck.load(LayerGoldenTests.class, "/golden/" + name + ".safetensors",
+                    path -> Safetensors.read(path, backend));
+            assertEquals(layerName, meta(f.metadata(), "layer"), name + ": the file is for another layer");
+            Layer layer = build.apply(f.metadata());
+            layer.loadStateDict(GoldenCheck.stateDict(f.metadata(), f::tensor));     // exact keys and shapes, or it throws
             GoldenCheck check = new GoldenCheck(name, backendId, Tolerance.DEFAULT);
 
             boolean gradInput = f.tensors().containsKey("grad.input");

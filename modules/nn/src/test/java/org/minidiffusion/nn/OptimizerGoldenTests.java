@@ -1,8 +1,8 @@
 package org.minidiffusion.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.minidiffusion.nn.GoldenCheck.floatMeta;
-import static org.minidiffusion.nn.GoldenCheck.meta;
+import static org.minidiffusion.testkit.GoldenCheck.floatMeta;
+import static org.minidiffusion.testkit.GoldenCheck.meta;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,11 +16,13 @@ import org.minidiffusion.core.api.Backends;
 import org.minidiffusion.core.api.Parameter;
 import org.minidiffusion.core.api.Shape;
 import org.minidiffusion.core.api.Tensor;
+import org.minidiffusion.io.Safetensors;
 import org.minidiffusion.io.SafetensorsFile;
 import org.minidiffusion.nn.optim.Adam;
 import org.minidiffusion.nn.optim.Optimizer;
 import org.minidiffusion.nn.optim.Sgd;
 import org.minidiffusion.testkit.TensorAssert;
+import org.minidiffusion.testkit.GoldenCheck;
 import org.minidiffusion.testkit.Tolerance;
 
 /**
@@ -51,20 +53,22 @@ class OptimizerGoldenTests {
     void twoSteps(String backendId, String name) {
         Backend backend = Backends.get(backendId);
         backend.run(() -> {
-            SafetensorsFile f = GoldenCheck.load(name, backend);
+            SafetensorsFile f = GoldenCheck.load(OptimizerGoldenTests.class, "/golden/" + name + ".safetensors",
+                    path -> Safetensors.read(path, backend));
+            Map<String, String> m = f.metadata();
             Parameter p = new Parameter(f.tensor("param"));
             Map<String, Parameter> params = Map.of("param", p);
-            Optimizer opt = switch (meta(f, "optimizer")) {
+            Optimizer opt = switch (meta(m, "optimizer")) {
                 case "Adam" -> {
                     // torch's Adam(weight_decay > 0) is coupled L2, which ours does not offer.
-                    assertEquals(0f, floatMeta(f, "weight_decay"), name + ": torch Adam with L2 decay has no equivalent");
-                    yield new Adam(params, floatMeta(f, "lr"), floatMeta(f, "beta1"), floatMeta(f, "beta2"),
-                            floatMeta(f, "eps"), 0f);
+                    assertEquals(0f, floatMeta(m, "weight_decay"), name + ": torch Adam with L2 decay has no equivalent");
+                    yield new Adam(params, floatMeta(m, "lr"), floatMeta(m, "beta1"), floatMeta(m, "beta2"),
+                            floatMeta(m, "eps"), 0f);
                 }
-                case "AdamW" -> new Adam(params, floatMeta(f, "lr"), floatMeta(f, "beta1"), floatMeta(f, "beta2"),
-                        floatMeta(f, "eps"), floatMeta(f, "weight_decay"));
-                case "SGD" -> new Sgd(params, floatMeta(f, "lr"), floatMeta(f, "momentum"));
-                default -> throw new AssertionError(name + ": unknown optimizer " + meta(f, "optimizer"));
+                case "AdamW" -> new Adam(params, floatMeta(m, "lr"), floatMeta(m, "beta1"), floatMeta(m, "beta2"),
+                        floatMeta(m, "eps"), floatMeta(m, "weight_decay"));
+                case "SGD" -> new Sgd(params, floatMeta(m, "lr"), floatMeta(m, "momentum"));
+                default -> throw new AssertionError(name + ": unknown optimizer " + meta(m, "optimizer"));
             };
             GoldenCheck check = new GoldenCheck(name, backendId, Tolerance.DEFAULT);
             Tensor expectedBefore = f.tensor("param");
@@ -92,15 +96,17 @@ class OptimizerGoldenTests {
     void clipGradNorm(String backendId, String name) {
         Backend backend = Backends.get(backendId);
         backend.run(() -> {
-            SafetensorsFile f = GoldenCheck.load(name, backend);
+            SafetensorsFile f = GoldenCheck.load(OptimizerGoldenTests.class, "/golden/" + name + ".safetensors",
+                    path -> Safetensors.read(path, backend));
+            Map<String, String> m = f.metadata();
             Map<String, Parameter> params = new LinkedHashMap<>();
             params.put("a", new Parameter(f.tensor("a")));
             params.put("b", new Parameter(f.tensor("b")));
             params.forEach((k, p) -> setGrad(p, f.tensor("grad." + k)));
-            Sgd opt = new Sgd(params, floatMeta(f, "lr"), 0f);
+            Sgd opt = new Sgd(params, floatMeta(m, "lr"), 0f);
             GoldenCheck check = new GoldenCheck(name, backendId, Tolerance.DEFAULT);
 
-            double norm = opt.clipGradNorm(Double.parseDouble(meta(f, "max_norm")));
+            double norm = opt.clipGradNorm(Double.parseDouble(meta(m, "max_norm")));
             check.close("total_norm", Shape.of(1), TensorAssert.toDoubles(f.tensor("total_norm").toArray()),
                     new double[] {norm});
             opt.step();

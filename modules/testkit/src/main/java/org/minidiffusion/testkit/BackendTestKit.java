@@ -496,7 +496,57 @@ public abstract class BackendTestKit {
                 }));
         t.add(known("to() moves values between backends", new int[] {2}, v(1.5f, -2.5f),
                 b -> b.of(v(1.5f, -2.5f), 2).to(reference()).to(b)));
+        t.add(known("pow(x, 0) has gradient 0, also at x = 0 (as PyTorch)", new int[] {3}, v(0, 0, 0),
+                b -> gradOf(b, v(0, 2, -3), new int[] {3}, x -> x.pow(0f).sum())));
+        exactSums(t);
         return t.stream();
+    }
+
+    /**
+     * Sums and variances that a float accumulator gets badly wrong: a float sum stops growing at
+     * {@code 2^24}, drifts when it adds many small terms, and a variance taken as the mean of
+     * squared deviations from a float mean inherits that mean's error.
+     */
+    private void exactSums(List<DynamicTest> t) {
+        t.add(known("sum() and mean() of 2^25 ones", new int[] {2}, v(33_554_432f, 1f),
+                b -> {
+                    Tensor ones = b.ones(1 << 25);
+                    return Tensor.concat(0, ones.sum().reshape(1), ones.mean().reshape(1));
+                }));
+        // 0.1f is 0.100000001490116..., so the exact sum of 10^7 copies is 1,000,000.0149
+        t.add(known("sum() of 10^7 copies of 0.1", new int[] {}, v(1_000_000f),
+                b -> b.full(0.1f, 10_000_000).sum()));
+        t.add(known("sum(0) of a (3 * 4096 + 5, 2) column pair of 0.1 and 1", new int[] {2},
+                v((float) (12_293 * (double) 0.1f), 12_293f),
+                b -> b.full(0.1f, 12_293, 1).add(b.of(v(0, 0.9f), 2)).sum(new int[] {0}, false)));
+        float[] nearMillion = new float[4096]; // 1e6 + u - 0.5, u uniform in [0, 1), as float
+        float[] u = Gen.uniform(0, 1).make(new Rng(2024), nearMillion.length);
+        for (int i = 0; i < nearMillion.length; i++) {
+            nearMillion[i] = 1e6f + (u[i] - 0.5f);
+        }
+        t.add(known("var of 4,096 values 1e6 +- 0.5, correction 1 and 0", new int[] {2},
+                v((float) exactVariance(nearMillion, 1), (float) exactVariance(nearMillion, 0)),
+                b -> Tensor.concat(0, b.of(nearMillion, 4096).var(new int[] {0}, true, 1),
+                        b.of(nearMillion, 4096).var(new int[] {0}, true, 0))));
+        float[] equal = new float[1000];
+        Arrays.fill(equal, 12345.678f);
+        t.add(known("var of 1,000 equal values is 0, along rows and along columns", new int[] {3}, v(0, 0, 0),
+                b -> Tensor.concat(0, b.of(equal, 1000).var(new int[] {0}, true, 1),
+                        b.of(equal, 500, 2).var(new int[] {0}, false, 0))));
+    }
+
+    /** Returns {@code sum((x - mean)^2) / (n - correction)} in double, the mean in double too. */
+    private static double exactVariance(float[] x, int correction) {
+        double mean = 0;
+        for (float e : x) {
+            mean += e;
+        }
+        mean /= x.length;
+        double squares = 0;
+        for (float e : x) {
+            squares += (e - mean) * (e - mean);
+        }
+        return squares / (x.length - correction);
     }
 
     private static float[] v(float... values) {

@@ -231,6 +231,10 @@ final class OpCases {
                 in(N, 2, 3, 4, 4), in(N, 4), in(N, 4));
         add("groupNorm", "shifted and scaled input", one(x -> x.mul(3f).add(5f).groupNorm(2, null, null, 1e-5f)),
                 in(N, 1, 4, 3, 2));
+        // a mean large against the spread: normalising must subtract the mean before it scales
+        add("groupNorm", "mean 1000, spread 1, with weight and bias",
+                nary(in -> in.get(0).add(1000f).groupNorm(2, in.get(1), in.get(2), 1e-5f)),
+                in(N, 2, 4, 3, 3), in(N, 4), in(N, 4));
         // large: each weight gradient sums N * H * W = 286 terms
         add("groupNorm", "large groups 4", 1.0 / 16,
                 nary(in -> in.get(0).groupNorm(4, in.get(1), in.get(2), 1e-5f)), in(N, 2, 8, 13, 11), in(N, 8), in(N, 8));
@@ -511,6 +515,13 @@ final class OpCases {
         add("sum", "huge sum() all positive", one(Tensor::sum), in(Gen.uniform(0, 2.0 / (HR * HC)), HR, HC));
         add("sum", "huge transposed view dim 0", one(x -> x.transpose(0, 1).sum(new int[] {0}, false)),
                 in(small, HC, HR));
+        // axes longer than a sum block (ReduceOp.SUM_BLOCK = 4096), which a backend may split over cores
+        add("sum", "huge rank 1 over several blocks", one(Tensor::sum), in(Gen.uniform(0, 2.0 / 19_000), 19_000));
+        add("sum", "huge dim 0 over several blocks", one(x -> x.sum(new int[] {0}, false)),
+                in(Gen.normal(0.01), 9_000, 9));
+        add("sum", "huge dim 1 of two rows over several blocks", one(x -> x.sum(new int[] {1}, true)),
+                in(Gen.normal(0.01), 2, 9_000));
+        add("var", "huge rank 1 over several blocks", one(x -> x.var(new int[] {0}, false, 1)), in(N, 19_000));
         add("mean", "huge dim 0", one(x -> x.mean(new int[] {0}, false)), in(N, HR, HC));
         add("mean", "huge dim 1 keepDim", one(x -> x.mean(new int[] {1}, true)), in(N, HR, HC));
         add("max", "huge dim 1", one(x -> x.max(new int[] {1}, false)), in(Gen.distinct(1e-4), HR, HC));

@@ -139,7 +139,36 @@ final class ReductionOps {
             throw new ShapeException("var", "correction " + correction + " needs more than " + correction
                     + " elements per reduction, got " + count, x.shape);
         }
-        DenseTensor centered = x.sub(x.mean(ds, true));
-        return centered.mul(centered).sum(ds, keepDim).div(count - correction);
+        // the kernel reduces one run of adjacent dims: scattered dims are moved to the end first
+        DenseTensor in = x;
+        int first = ds[0];
+        if (ds[ds.length - 1] - ds[0] != ds.length - 1) {
+            int[] order = new int[x.dims.length];
+            int k = 0;
+            for (int i = 0; i < x.dims.length; i++) {
+                if (Arrays.binarySearch(ds, i) < 0) {
+                    order[k++] = i;
+                }
+            }
+            first = k;
+            for (int d : ds) {
+                order[k++] = d;
+            }
+            in = x.detach().permute(order);
+        }
+        int outer = DenseTensor.product(in.dims, 0, first);
+        int inner = DenseTensor.product(in.dims, first + ds.length, in.dims.length);
+        float[] v = BufferPool.allocate(outer * inner);
+        if (v.length > 0) {
+            x.k().variance(in.values(), outer, count, inner, correction, v); // two passes in double
+        }
+        int[] keep = reducedDims(x, ds, true);
+        int divisor = count - correction;
+        return x.result("var", v, reducedDims(x, ds, keepDim), g -> {
+            // the gradient of sum((x - mean)^2) / divisor, composed: gc - mean(gc), gc = 2 g (x - mean) / divisor
+            DenseTensor centered = x.detach().sub(x.detach().mean(ds, true));
+            DenseTensor gc = g.reshape(keep).div(divisor).mul(centered).mul(2f);
+            return grads(gc.sub(gc.mean(ds, true)));
+        }, x);
     }
 }

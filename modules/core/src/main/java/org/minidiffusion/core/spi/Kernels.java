@@ -77,7 +77,8 @@ public interface Kernels {
 
     /**
      * Reduces the middle axis of a contiguous {@code (outer, length, inner)} tensor into
-     * {@code out}, of shape {@code (outer, inner)}.
+     * {@code out}, of shape {@code (outer, inner)}. A sum adds in {@code double}, in the order
+     * {@link ReduceOp#SUM} fixes.
      *
      * @param op     the reduction
      * @param x      contiguous input
@@ -89,9 +90,28 @@ public interface Kernels {
     void reduce(ReduceOp op, float[] x, int outer, int length, int inner, float[] out);
 
     /**
+     * Computes variances along the middle axis of a contiguous {@code (outer, length, inner)} tensor
+     * into {@code out}, of shape {@code (outer, inner)}, in two passes in {@code double}:
+     * {@code μ = Σ x / length}, then {@code Σ (x − μ)² / (length − correction)}, each sum added in
+     * axis order and the result rounded to float once.
+     *
+     * <p>Two passes keep the variance of values far from zero exact to float precision, where the
+     * one-pass {@code E[x²] − E[x]²} cancels catastrophically.
+     *
+     * @param x          contiguous input
+     * @param outer      the product of the dims before the axis
+     * @param length     the size of the reduced axis, more than {@code correction}
+     * @param inner      the product of the dims after the axis
+     * @param correction subtracted from {@code length} in the divisor: 0 for the population
+     *                   variance, 1 for the sample variance
+     * @param out        contiguous output
+     */
+    void variance(float[] x, int outer, int length, int inner, int correction, float[] out);
+
+    /**
      * Computes a numerically stable softmax, or log-softmax, along the middle axis of a contiguous
      * {@code (outer, length, inner)} tensor: {@code y_j = exp(x_j - m) / sum_k exp(x_k - m)} with
-     * {@code m = max_k x_k}.
+     * {@code m = max_k x_k}. The denominator is accumulated in {@code double}, in axis order.
      *
      * @param x      contiguous input
      * @param outer  the product of the dims before the axis
@@ -110,7 +130,9 @@ public interface Kernels {
      * {@code channels / groups * spatial} values of channels {@code [g·C/G, (g+1)·C/G)}. With
      * {@code μ = mean(S)}, {@code σ² = mean((S − μ)²)} (biased, as PyTorch) and
      * {@code rstd = 1 / sqrt(σ² + eps)}: {@code out = (x − μ)·rstd·gamma[c] + beta[c]}. The mean
-     * and {@code rstd} of each {@code (n, g)} are written for the backward pass.
+     * and {@code rstd} of each {@code (n, g)} are written for the backward pass. The statistics are
+     * accumulated in {@code double}, and {@code μ} is subtracted before scaling, so a mean large
+     * against the spread costs no accuracy.
      *
      * @param x        contiguous input {@code (batch, channels, spatial)}
      * @param batch    the number of samples

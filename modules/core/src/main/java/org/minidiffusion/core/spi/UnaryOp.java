@@ -30,7 +30,7 @@ public enum UnaryOp {
     SIGMOID,
     /** {@code tanh(x)}. */
     TANH,
-    /** {@code x^p}. */
+    /** {@code x^p}; the derivative is 0 when {@code p = 0}, also at {@code x = 0}, as in PyTorch. */
     POW,
     /** {@code min(max(x, p), q)}; the derivative is 1 strictly inside {@code [p, q]} and on its edges. */
     CLAMP,
@@ -112,7 +112,7 @@ public enum UnaryOp {
             }
             case SIGMOID: return y * (1f - y);
             case TANH: return 1f - y * y;
-            case POW: return (float) (p * Math.pow(x, p - 1.0));
+            case POW: return p == 0f ? 0f : (float) (p * Math.pow(x, p - 1.0)); // not 0 * 0^-1 = NaN
             case CLAMP: return (x >= p && x <= q) ? 1f : 0f;
             case ADD_SCALAR: return 1f;
             case MUL_SCALAR: return p;
