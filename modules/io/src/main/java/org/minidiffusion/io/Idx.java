@@ -41,10 +41,22 @@ public final class Idx {
      */
     public static IdxData read(Path file) throws IOException {
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            InputStream in = isGzip(raw) ? new GZIPInputStream(raw, 1 << 16) : raw;
-            return parse(file, in);
+            return parse(file, isGzip(raw) ? gunzip(file, raw) : raw);
         } catch (ZipException | EOFException e) {
-            throw new FileFormatException(file, "corrupt or truncated gzip data: " + e.getMessage(), e);
+            String why = e.getMessage() == null ? "the file ends before the gzip stream does" : e.getMessage();
+            throw new FileFormatException(file, "corrupt or truncated gzip data (" + Files.size(file)
+                    + " bytes on disk): " + why, e);
+        }
+    }
+
+    private static InputStream gunzip(Path file, InputStream raw) throws IOException {
+        try {
+            return new GZIPInputStream(raw, 1 << 16);
+        } catch (EOFException e) {
+            throw new FileFormatException(file, "truncated gzip file: it starts with the gzip magic bytes 1f 8b "
+                    + "but ends (" + Files.size(file) + " bytes on disk) inside the 10-byte gzip header", e);
+        } catch (ZipException e) {
+            throw new FileFormatException(file, "corrupt gzip header: " + e.getMessage(), e);
         }
     }
 
