@@ -290,8 +290,8 @@ final class PngDecoder {
     private Image toImage(float low, float high) throws FileFormatException {
         int channels = channels();
         float[] values = new float[channels * width * height];
-        int maxSample = (1 << bitDepth) - 1;
-        float scale = high - low;
+        int plane = width * height;
+        float[] level = levels(low, high);
         int offset = 0;
         for (int[] pass : interlaced ? ADAM7 : new int[][] {{0, 0, 1, 1}}) {
             int pw = passSize(width, pass[0], pass[2]);
@@ -301,16 +301,25 @@ final class PngDecoder {
             }
             int stride = rowBytes(pw);
             unfilter(offset, stride, ph);
-            int[] samples = new int[samplesPerPixel];
             for (int py = 0; py < ph; py++) {
                 int row = offset + py * (stride + 1) + 1;
                 int y = pass[1] + py * pass[3];
                 for (int px = 0; px < pw; px++) {
-                    int x = pass[0] + px * pass[2];
-                    for (int s = 0; s < samplesPerPixel; s++) {
-                        samples[s] = sample(row, px * samplesPerPixel + s);
+                    int at = y * width + pass[0] + px * pass[2];
+                    if (colorType == 3) {
+                        int index = sample(row, px);
+                        if (3 * index + 2 >= palette.length) {
+                            throw fail("pixel (" + (at % width) + ", " + y + ") uses palette index " + index
+                                    + " but PLTE has only " + palette.length / 3 + " entries");
+                        }
+                        for (int c = 0; c < 3; c++) {
+                            values[c * plane + at] = level[palette[3 * index + c] & 0xff];
+                        }
+                    } else {
+                        for (int c = 0; c < channels; c++) {
+                            values[c * plane + at] = level[sample(row, px * samplesPerPixel + c)];
+                        }
                     }
-                    store(values, samples, y, x, maxSample, low, scale);
                 }
             }
             offset += ph * (stride + 1);
@@ -318,25 +327,15 @@ final class PngDecoder {
         return new Image(channels, height, width, values);
     }
 
-    private void store(float[] values, int[] samples, int y, int x, int maxSample, float low, float scale)
-            throws FileFormatException {
-        int plane = width * height;
-        int at = y * width + x;
-        if (colorType == 3) {
-            int index = samples[0];
-            if (3 * index + 2 >= palette.length) {
-                throw fail("pixel (" + x + ", " + y + ") uses palette index " + index + " but PLTE has only "
-                        + palette.length / 3 + " entries");
-            }
-            for (int c = 0; c < 3; c++) {
-                values[c * plane + at] = low + scale * (palette[3 * index + c] & 0xff) / 255f;
-            }
-            return;
+    /** Returns the value of every sample level: {@code low + (high - low) * k / max}, max 255 for palettes. */
+    private float[] levels(float low, float high) {
+        int max = colorType == 3 ? 255 : (1 << bitDepth) - 1;
+        float scale = high - low;
+        float[] level = new float[max + 1];
+        for (int k = 0; k <= max; k++) {
+            level[k] = low + scale * k / (float) max;
         }
-        int channels = channels();
-        for (int c = 0; c < channels; c++) {
-            values[c * plane + at] = low + scale * samples[c] / (float) maxSample;
-        }
+        return level;
     }
 
     /** Reverses the per-row filters in place (PNG specification, section 9: None, Sub, Up, Average, Paeth). */
@@ -344,22 +343,39 @@ final class PngDecoder {
         int bpp = Math.max(1, samplesPerPixel * bitDepth / 8);
         for (int r = 0; r < rows; r++) {
             int start = offset + r * (stride + 1);
-            int filter = raw[start] & 0xff;
             int cur = start + 1;
-            int prev = r == 0 ? -1 : cur - stride - 1;
-            for (int i = 0; i < stride; i++) {
-                int a = i >= bpp ? raw[cur + i - bpp] & 0xff : 0;
-                int b = prev >= 0 ? raw[prev + i] & 0xff : 0;
-                int c = i >= bpp && prev >= 0 ? raw[prev + i - bpp] & 0xff : 0;
-                int predictor = switch (filter) {
-                    case 0 -> 0;
-                    case 1 -> a;
-                    case 2 -> b;
-                    case 3 -> (a + b) >>> 1;
-                    case 4 -> paeth(a, b, c);
-                    default -> throw fail("row " + r + " has filter type " + filter + ", expected 0 to 4");
-                };
-                raw[cur + i] = (byte) (raw[cur + i] + predictor);
+            int prev = cur - stride - 1; // the row above; not read in the first row
+            switch (raw[start]) {
+                case 0 -> {
+                }
+                case 1 -> {
+                    for (int i = bpp; i < stride; i++) {
+                        raw[cur + i] += raw[cur + i - bpp];
+                    }
+                }
+                case 2 -> {
+                    if (r > 0) {
+                        for (int i = 0; i < stride; i++) {
+                            raw[cur + i] += raw[prev + i];
+                        }
+                    }
+                }
+                case 3 -> {
+                    for (int i = 0; i < stride; i++) {
+                        int a = i >= bpp ? raw[cur + i - bpp] & 0xff : 0;
+                        int b = r > 0 ? raw[prev + i] & 0xff : 0;
+                        raw[cur + i] += (byte) ((a + b) >>> 1);
+                    }
+                }
+                case 4 -> {
+                    for (int i = 0; i < stride; i++) {
+                        int a = i >= bpp ? raw[cur + i - bpp] & 0xff : 0;
+                        int b = r > 0 ? raw[prev + i] & 0xff : 0;
+                        int c = i >= bpp && r > 0 ? raw[prev + i - bpp] & 0xff : 0;
+                        raw[cur + i] += (byte) paeth(a, b, c);
+                    }
+                }
+                default -> throw fail("row " + r + " has filter type " + (raw[start] & 0xff) + ", expected 0 to 4");
             }
         }
     }
