@@ -118,7 +118,7 @@ final class ClassifierCommand {
             FashionMnist.Batch batch = data.batch(idx);
             int[] predicted = classifier.classify(batch.images());
             for (int i = 0; i < b; i++) {
-                if (predicted[i] == batch.labels().get(i)) {
+                if (predicted[i] == batch.label(i)) {
                     correct++;
                 }
             }
@@ -174,7 +174,7 @@ final class ClassifierCommand {
             for (long b = 0; b < perEpoch && step < total; b++) {
                 int[] idx = java.util.Arrays.copyOfRange(order, (int) (b * s.batch()), (int) ((b + 1) * s.batch()));
                 FashionMnist.Batch batch = train.batch(idx);
-                int[] labels = batch.labels().toArray();
+                int[] labels = batch.labels();
                 long t0 = System.nanoTime();
                 step++;
                 adam.setLearningRate(schedule.at(step));

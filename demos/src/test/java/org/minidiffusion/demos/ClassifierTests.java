@@ -33,7 +33,7 @@ class ClassifierTests {
             idx[i] = i;
         }
         FashionMnist.Batch batch = data.batch(idx);
-        int[] labels = batch.labels().toArray();
+        int[] labels = batch.labels();
         FashionClassifier model = new FashionClassifier(NARROW, new Rng(1));
         Adam adam = Adam.adam(model.parameters(), 3e-3f);
         double first = ClassifierCommand.step(model, adam, batch.images(), labels);

@@ -4,10 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import org.eclipse.collections.api.list.primitive.ImmutableIntList;
-import org.eclipse.collections.impl.list.mutable.primitive.IntArrayList;
 import org.minidiffusion.core.api.Tensor;
 
 /**
@@ -42,18 +41,66 @@ public final class FashionMnist {
     /**
      * Images and their labels, as returned by {@link #batch(int...)}.
      *
+     * <p>The record keeps its own copy of the labels and {@link #labels()} returns a fresh copy,
+     * so neither the caller's array nor the returned one can change it.
+     *
      * @param images the images, shape {@code (B, 1, H, W)}, values in {@code [-1, 1]}
      * @param labels the labels, one per image
      */
-    public record Batch(Tensor images, ImmutableIntList labels) {
+    public record Batch(Tensor images, int[] labels) {
+        /**
+         * Creates a batch, copying the labels.
+         *
+         * @param images the images
+         * @param labels the labels, one per image
+         */
+        public Batch {
+            Objects.requireNonNull(images, "images");
+            labels = labels.clone();
+        }
+
+        /**
+         * Returns the labels.
+         *
+         * @return a copy of the labels, one per image
+         */
+        @Override
+        public int[] labels() {
+            return labels.clone();
+        }
+
+        /**
+         * Returns one label without copying the array.
+         *
+         * @param index the position in the batch
+         * @return its label, 0 to 9
+         */
+        public int label(int index) {
+            return labels[index];
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Batch b && images.equals(b.images) && Arrays.equals(labels, b.labels);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * images.hashCode() + Arrays.hashCode(labels);
+        }
+
+        @Override
+        public String toString() {
+            return "Batch[images=" + images.shape() + ", labels=" + Arrays.toString(labels) + "]";
+        }
     }
 
     private final byte[] pixels;
     private final int height;
     private final int width;
-    private final ImmutableIntList labels;
+    private final int[] labels;
 
-    private FashionMnist(byte[] pixels, int height, int width, ImmutableIntList labels) {
+    private FashionMnist(byte[] pixels, int height, int width, int[] labels) {
         this.pixels = pixels;
         this.height = height;
         this.width = width;
@@ -125,7 +172,7 @@ public final class FashionMnist {
      * @return the image count
      */
     public int size() {
-        return labels.size();
+        return labels.length;
     }
 
     /**
@@ -149,10 +196,10 @@ public final class FashionMnist {
     /**
      * Returns all labels, in file order.
      *
-     * @return the labels, each 0 to 9
+     * @return a copy of the labels, each 0 to 9
      */
-    public ImmutableIntList labels() {
-        return labels;
+    public int[] labels() {
+        return labels.clone();
     }
 
     /**
@@ -162,7 +209,7 @@ public final class FashionMnist {
      * @return its label, 0 to 9
      */
     public int label(int index) {
-        return labels.get(index);
+        return labels[index];
     }
 
     /**
@@ -182,11 +229,11 @@ public final class FashionMnist {
      * @return the images, shape {@code (B, 1, H, W)} in {@code [-1, 1]}, and their labels
      */
     public Batch batch(int... indices) {
-        IntArrayList batchLabels = new IntArrayList(indices.length);
-        for (int i : indices) {
-            batchLabels.add(labels.get(Objects.checkIndex(i, size())));
+        int[] batchLabels = new int[indices.length];
+        for (int b = 0; b < indices.length; b++) {
+            batchLabels[b] = labels[Objects.checkIndex(indices[b], size())];
         }
-        return new Batch(Tensor.of(scaled(indices), indices.length, 1, height, width), batchLabels.toImmutable());
+        return new Batch(Tensor.of(scaled(indices), indices.length, 1, height, width), batchLabels);
     }
 
     private float[] scaled(int[] indices) {
@@ -201,16 +248,16 @@ public final class FashionMnist {
         return values;
     }
 
-    private static ImmutableIntList labelList(Path file, IdxData labels) throws FileFormatException {
-        IntArrayList list = new IntArrayList(labels.data().length);
-        for (int i = 0; i < labels.data().length; i++) {
+    private static int[] labelList(Path file, IdxData labels) throws FileFormatException {
+        int[] list = new int[labels.data().length];
+        for (int i = 0; i < list.length; i++) {
             int label = labels.get(i);
             if (label >= CLASS_NAMES.size()) {
                 throw new FileFormatException(file, "expected labels 0 to 9, found " + label + " at index " + i);
             }
-            list.add(label);
+            list[i] = label;
         }
-        return list.toImmutable();
+        return list;
     }
 
     private static Path find(Path dir, String name) throws NoSuchFileException {

@@ -26,6 +26,12 @@ import org.minidiffusion.core.api.Shape;
 public final class Idx {
     private static final int UNSIGNED_BYTE = 0x08;
 
+    /**
+     * An upper bound on how many bytes deflate can expand one compressed byte to (the format's
+     * maximum is about 1032), used to refuse impossible sizes before allocating.
+     */
+    private static final long MAX_INFLATE_RATIO = 1100;
+
     private Idx() {
     }
 
@@ -40,11 +46,27 @@ public final class Idx {
      * @throws IOException         if reading fails
      */
     public static IdxData read(Path file) throws IOException {
+        long size = Files.size(file);
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            InputStream in = isGzip(raw) ? new GZIPInputStream(raw, 1 << 16) : raw;
-            return parse(file, in);
+            boolean gzip = isGzip(raw);
+            // The most data the file can hold: itself, or what its compressed bytes can inflate to.
+            long capacity = gzip ? MAX_INFLATE_RATIO * size : size;
+            return parse(file, gzip ? gunzip(file, raw) : raw, capacity);
         } catch (ZipException | EOFException e) {
-            throw new FileFormatException(file, "corrupt or truncated gzip data: " + e.getMessage(), e);
+            String why = e.getMessage() == null ? "the file ends before the gzip stream does" : e.getMessage();
+            throw new FileFormatException(file, "corrupt or truncated gzip data (" + Files.size(file)
+                    + " bytes on disk): " + why, e);
+        }
+    }
+
+    private static InputStream gunzip(Path file, InputStream raw) throws IOException {
+        try {
+            return new GZIPInputStream(raw, 1 << 16);
+        } catch (EOFException e) {
+            throw new FileFormatException(file, "truncated gzip file: it starts with the gzip magic bytes 1f 8b "
+                    + "but ends (" + Files.size(file) + " bytes on disk) inside the 10-byte gzip header", e);
+        } catch (ZipException e) {
+            throw new FileFormatException(file, "corrupt gzip header: " + e.getMessage(), e);
         }
     }
 
@@ -55,7 +77,7 @@ public final class Idx {
         return gzip;
     }
 
-    private static IdxData parse(Path file, InputStream in) throws IOException {
+    private static IdxData parse(Path file, InputStream in, long capacity) throws IOException {
         byte[] magic = readExactly(file, in, 4, "the 4-byte IDX magic number");
         if (magic[0] != 0 || magic[1] != 0) {
             throw new FileFormatException(file, String.format(
@@ -67,6 +89,10 @@ public final class Idx {
         }
         int rank = magic[3] & 0xff;
         Shape shape = shape(file, readExactly(file, in, 4 * rank, rank + " big-endian int32 dims"));
+        if (shape.numel() > capacity) {
+            throw new FileFormatException(file, "truncated: shape " + shape + " needs " + shape.numel()
+                    + " data bytes, more than a file of this size can hold");
+        }
         byte[] data = readExactly(file, in, shape.numel(), "data for shape " + shape);
         long extra = in.transferTo(OutputStream.nullOutputStream());
         if (extra > 0) {
@@ -91,11 +117,13 @@ public final class Idx {
         return Shape.of(dims);
     }
 
+    /** Reads {@code count} bytes into one array allocated once, so the peak heap is the data itself. */
     private static byte[] readExactly(Path file, InputStream in, int count, String what) throws IOException {
-        byte[] bytes = in.readNBytes(count);
-        if (bytes.length < count) {
+        byte[] bytes = new byte[count];
+        int n = in.readNBytes(bytes, 0, count);
+        if (n < count) {
             throw new FileFormatException(file, "truncated: expected " + what + " (" + count
-                    + " bytes), found only " + bytes.length + " bytes");
+                    + " bytes), found only " + n + " bytes");
         }
         return bytes;
     }

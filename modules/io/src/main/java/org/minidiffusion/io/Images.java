@@ -3,13 +3,9 @@ package org.minidiffusion.io;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import org.apache.commons.imaging.ImageInfo;
 import org.apache.commons.imaging.ImagingException;
-import org.apache.commons.imaging.bytesource.ByteSource;
-import org.apache.commons.imaging.common.BufferedImageFactory;
 import org.apache.commons.imaging.formats.png.PngImageParser;
 import org.apache.commons.imaging.formats.png.PngImagingParameters;
 import org.minidiffusion.core.api.Shape;
@@ -24,26 +20,48 @@ import org.minidiffusion.core.api.Tensor;
  * (by default {@code [-1, 1]}, the range diffusion models work in) maps to the 8-bit level
  * {@code round((v - low) / (high - low) * 255)}, clamped to {@code [0, 255]}, with NaN as 0;
  * reading maps level {@code k} back to {@code low + (high - low) * k / 255}, so values on that
- * grid survive a round trip exactly. PNG encoding and decoding is done by Apache Commons
- * Imaging, and files are written atomically.
+ * grid survive a round trip exactly. PNG encoding is done by Apache Commons Imaging, and files
+ * are written atomically.
+ *
+ * <p><b>Reading is bounded.</b> A PNG header can declare up to 2^31-1 pixels per side in a file of
+ * 57 bytes, so {@link #readPng} refuses an image larger than its {@link Limits} (by default
+ * {@link Limits#DEFAULT}: 16,384 pixels per side and 2^24 = 16,777,216 pixels) before it
+ * allocates anything for the pixels; it checks every chunk's CRC, inflates no more data than the
+ * header implies, and reports every malformed file as a {@link FileFormatException} naming the
+ * file. Other bit depths and colour types are read too: 16-bit samples map
+ * {@code 65535} to {@code high}, 1-, 2- and 4-bit grey map their largest level to {@code high},
+ * palette images become RGB. Gamma and colour profiles are not applied (samples are read as
+ * stored, as Pillow does).
  */
 public final class Images {
     /**
-     * Decodes grey PNGs into RGB images too: Java's grey images store linear-light levels, so
-     * writing sRGB grey levels into them and reading them back changes dark levels.
+     * The largest image {@link #readPng(Path, float, float, Limits)} accepts.
+     *
+     * <p>The default admits a 4096 x 4096 image: its RGB tensor takes 192 MB of floats (built
+     * once by the reader, then copied by the backend), and the compressed data is inflated into
+     * at most 128 MB (a 16-bit RGBA image). Raise it for larger images and heaps.
+     *
+     * @param maxSide   the largest width or height in pixels, at least 1
+     * @param maxPixels the largest width times height, at least 1
      */
-    private static final BufferedImageFactory RGB_IMAGES = new BufferedImageFactory() {
-        @Override
-        public BufferedImage getColorBufferedImage(int width, int height, boolean hasAlpha) {
-            int type = hasAlpha ? BufferedImage.TYPE_INT_ARGB : BufferedImage.TYPE_INT_RGB;
-            return new BufferedImage(width, height, type);
-        }
+    public record Limits(int maxSide, long maxPixels) {
+        /** 16,384 pixels per side and 2^24 (16,777,216) pixels, such as 4096 x 4096. */
+        public static final Limits DEFAULT = new Limits(16_384, 1L << 24);
 
-        @Override
-        public BufferedImage getGrayscaleBufferedImage(int width, int height, boolean hasAlpha) {
-            return getColorBufferedImage(width, height, hasAlpha);
+        /**
+         * Checks the limits.
+         *
+         * @param maxSide   the largest width or height
+         * @param maxPixels the largest pixel count
+         * @throws IllegalArgumentException if either is below 1
+         */
+        public Limits {
+            if (maxSide < 1 || maxPixels < 1) {
+                throw new IllegalArgumentException("Images.Limits: maxSide and maxPixels must be at least 1, got "
+                        + maxSide + " and " + maxPixels);
+            }
         }
-    };
+    }
 
     private Images() {
     }
@@ -90,11 +108,12 @@ public final class Images {
      *
      * @param file the PNG file
      * @return {@code (1, H, W)} for a grey image, else {@code (3, H, W)}; alpha is dropped
-     * @throws FileFormatException if the file is not a readable PNG
+     * @throws FileFormatException naming the file if it is not a readable PNG or exceeds
+     *                             {@link Limits#DEFAULT}
      * @throws IOException         if reading fails
      */
     public static Tensor readPng(Path file) throws IOException {
-        return readPng(file, -1f, 1f);
+        return readPng(file, -1f, 1f, Limits.DEFAULT);
     }
 
     /**
@@ -104,24 +123,31 @@ public final class Images {
      * @param low  the value level 0 maps to
      * @param high the value level 255 maps to, greater than {@code low}
      * @return {@code (1, H, W)} for a grey image, else {@code (3, H, W)}, on the current backend
-     * @throws FileFormatException if the file is not a readable PNG
+     * @throws FileFormatException naming the file if it is not a readable PNG or exceeds
+     *                             {@link Limits#DEFAULT}
      * @throws IOException         if reading fails
      */
     public static Tensor readPng(Path file, float low, float high) throws IOException {
+        return readPng(file, low, high, Limits.DEFAULT);
+    }
+
+    /**
+     * Reads a PNG file as an image tensor with values in {@code [low, high]}, up to given limits.
+     *
+     * @param file   the PNG file
+     * @param low    the value level 0 maps to
+     * @param high   the value the largest level maps to, greater than {@code low}
+     * @param limits the largest image to accept
+     * @return {@code (1, H, W)} for a grey image (with or without alpha), else {@code (3, H, W)},
+     *         on the current backend
+     * @throws FileFormatException naming the file and the problem if the file is not a readable
+     *                             PNG, a chunk's CRC is wrong, or the image exceeds {@code limits}
+     * @throws IOException         if reading fails
+     */
+    public static Tensor readPng(Path file, float low, float high, Limits limits) throws IOException {
         checkRange(low, high);
-        byte[] bytes = Files.readAllBytes(file);
-        PngImageParser parser = new PngImageParser();
-        PngImagingParameters params = new PngImagingParameters().setBufferedImageFactory(RGB_IMAGES);
-        BufferedImage image;
-        int channels;
-        try {
-            ImageInfo.ColorType type = parser.getImageInfo(ByteSource.array(bytes), params).getColorType();
-            channels = type == ImageInfo.ColorType.GRAYSCALE || type == ImageInfo.ColorType.BW ? 1 : 3;
-            image = parser.getBufferedImage(ByteSource.array(bytes), params);
-        } catch (ImagingException | RuntimeException e) {
-            throw new FileFormatException(file, "not a readable PNG: " + e.getMessage(), e);
-        }
-        return Tensor.of(values(image, channels, low, high), channels, image.getHeight(), image.getWidth());
+        PngDecoder.Image image = PngDecoder.decode(file, limits, low, high);
+        return Tensor.of(image.values(), image.channels(), image.height(), image.width());
     }
 
     /**
@@ -190,22 +216,6 @@ public final class Images {
             throw new IOException(file + ": cannot encode PNG: " + e.getMessage(), e);
         }
         return out.toByteArray();
-    }
-
-    private static float[] values(BufferedImage image, int channels, float low, float high) {
-        int h = image.getHeight();
-        int w = image.getWidth();
-        float[] values = new float[channels * h * w];
-        for (int c = 0; c < channels; c++) {
-            int shift = channels == 1 ? 0 : 16 - 8 * c;
-            for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
-                    int k = (image.getRGB(x, y) >> shift) & 0xff;
-                    values[(c * h + y) * w + x] = low + (high - low) * k / 255f;
-                }
-            }
-        }
-        return values;
     }
 
     private static int[] chw(String op, Shape s) {

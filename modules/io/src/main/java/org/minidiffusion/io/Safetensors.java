@@ -29,7 +29,11 @@ import org.minidiffusion.core.api.Tensor;
  * {@code I64}, {@code I32} and {@code U8}, all <em>converted to float32</em> (exactly, except
  * that {@code F64}, {@code I64} and large {@code I32} values are rounded to the nearest float).
  * It validates strictly: any malformed file throws {@link FileFormatException} naming the file
- * and, where there is one, the tensor.
+ * and, where there is one, the tensor. It works within stated {@link Limits}: by default a header
+ * of at most 100,000,000 bytes (the reference implementation's limit) and at most 100,000 tensors,
+ * both checked before the header is parsed, so a hostile header costs one linear scan. Tensor data
+ * is streamed from the file through one 64 KiB buffer into each tensor's values; the peak heap of a
+ * load is the loaded tensors plus one tensor's values (which the backend copies into its tensor).
  *
  * <p><b>Writing</b> produces {@code F32} tensors in the map's order, packed back to back, with
  * the header padded by spaces to a multiple of 8 bytes, as the reference implementation does.
@@ -39,10 +43,35 @@ import org.minidiffusion.core.api.Tensor;
  * @see <a href="https://github.com/huggingface/safetensors">the safetensors format</a>
  */
 public final class Safetensors {
-    /** The largest header accepted, as in the reference implementation. */
+    /** The largest header accepted by default, as in the reference implementation. */
     public static final long MAX_HEADER_BYTES = 100_000_000L;
 
     private static final int CHUNK_BYTES = 1 << 16;
+
+    /**
+     * The largest header and tensor count {@link #read(Path, Backend, Limits)} accepts.
+     *
+     * @param maxHeaderBytes the largest JSON header, in bytes, 2 to {@code 2^31 - 9}
+     * @param maxTensors     the most tensors a header may list, at least 0
+     */
+    public record Limits(long maxHeaderBytes, int maxTensors) {
+        /** A header of at most {@value Safetensors#MAX_HEADER_BYTES} bytes with at most 100,000 tensors. */
+        public static final Limits DEFAULT = new Limits(MAX_HEADER_BYTES, 100_000);
+
+        /**
+         * Checks the limits.
+         *
+         * @param maxHeaderBytes the largest header
+         * @param maxTensors     the most tensors
+         * @throws IllegalArgumentException if either is out of range
+         */
+        public Limits {
+            if (maxHeaderBytes < 2 || maxHeaderBytes > Integer.MAX_VALUE - 8 || maxTensors < 0) {
+                throw new IllegalArgumentException("Safetensors.Limits: need 2 <= maxHeaderBytes <= 2^31-9 and "
+                        + "maxTensors >= 0, got " + maxHeaderBytes + " and " + maxTensors);
+            }
+        }
+    }
 
     private Safetensors() {
     }
@@ -69,7 +98,23 @@ public final class Safetensors {
      * @throws IOException         if reading fails
      */
     public static SafetensorsFile read(Path file, Backend backend) throws IOException {
+        return read(file, backend, Limits.DEFAULT);
+    }
+
+    /**
+     * Reads every tensor of a file onto {@code backend}, refusing headers beyond {@code limits}.
+     *
+     * @param file    the file
+     * @param backend where to create the tensors
+     * @param limits  the largest header and tensor count to accept
+     * @return the tensors, in header order, and the metadata
+     * @throws FileFormatException if the file is not valid safetensors, has an unsupported dtype or
+     *                             exceeds the limits
+     * @throws IOException         if reading fails
+     */
+    public static SafetensorsFile read(Path file, Backend backend, Limits limits) throws IOException {
         Objects.requireNonNull(backend, "backend");
+        Objects.requireNonNull(limits, "limits");
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = channel.size();
             if (size < 8) {
@@ -77,12 +122,20 @@ public final class Safetensors {
                         + " bytes, too short for the 8-byte header length (is it truncated?)");
             }
             long headerLength = readBytes(file, channel, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-            checkHeaderLength(file, headerLength, size - 8);
-            String json = utf8(file, readBytes(file, channel, 8, (int) headerLength));
+            checkHeaderLength(file, headerLength, size - 8, limits);
+            ByteBuffer headerBytes = readBytes(file, channel, 8, (int) headerLength);
+            checkEntryCount(file, headerBytes, limits);
+            String json = utf8(file, headerBytes);
             SafetensorsHeader header = SafetensorsHeader.parse(file, json, size - 8 - headerLength);
+            if (header.entries().size() > limits.maxTensors()) {
+                throw new FileFormatException(file, "header lists " + header.entries().size()
+                        + " tensors, more than the limit of " + limits.maxTensors()
+                        + " (pass larger Safetensors.Limits to read it)");
+            }
             Map<String, Tensor> tensors = new LinkedHashMap<>();
+            ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
             for (SafetensorsHeader.Entry e : header.entries()) {
-                tensors.put(e.name(), backend.of(readData(file, channel, 8 + headerLength, e), e.shape()));
+                tensors.put(e.name(), backend.of(readData(file, channel, 8 + headerLength, e, chunk), e.shape()));
             }
             return new SafetensorsFile(file, tensors, header.metadata());
         }
@@ -158,14 +211,51 @@ public final class Safetensors {
         }
     }
 
-    private static void checkHeaderLength(Path file, long headerLength, long available) throws FileFormatException {
+    private static void checkHeaderLength(Path file, long headerLength, long available, Limits limits)
+            throws FileFormatException {
         if (headerLength < 0 || headerLength > available) {
             throw new FileFormatException(file, "header length " + Long.toUnsignedString(headerLength)
                     + " is larger than the " + available + " bytes after the length prefix (is the file truncated?)");
         }
-        if (headerLength > MAX_HEADER_BYTES) {
+        if (headerLength > limits.maxHeaderBytes()) {
             throw new FileFormatException(file, "header length " + headerLength + " exceeds the limit of "
-                    + MAX_HEADER_BYTES + " bytes");
+                    + limits.maxHeaderBytes() + " bytes");
+        }
+    }
+
+    /**
+     * Counts the top-level entries of the header with one scan of its bytes, before any parsing,
+     * and refuses more than the tensor limit plus the metadata entry.
+     *
+     * <p>It counts the commas outside strings at nesting depth 1; in a header that later parses,
+     * that is the entry count minus one. A malformed header is left for the parser to report.
+     */
+    private static void checkEntryCount(Path file, ByteBuffer header, Limits limits) throws FileFormatException {
+        long commas = 0;
+        int depth = 0;
+        boolean inString = false;
+        for (int i = header.position(); i < header.limit(); i++) {
+            byte b = header.get(i);
+            if (inString) {
+                if (b == '\\') {
+                    i++;
+                } else if (b == '"') {
+                    inString = false;
+                }
+            } else if (b == '"') {
+                inString = true;
+            } else if (b == '{' || b == '[') {
+                depth++;
+            } else if (b == '}' || b == ']') {
+                depth--;
+            } else if (b == ',' && depth == 1) {
+                commas++;
+            }
+        }
+        long entries = commas + 1;
+        if (entries > limits.maxTensors() + 1L) {
+            throw new FileFormatException(file, "header lists about " + entries + " entries, more than the limit of "
+                    + limits.maxTensors() + " tensors (pass larger Safetensors.Limits to read it)");
         }
     }
 
@@ -180,28 +270,36 @@ public final class Safetensors {
         }
     }
 
-    private static float[] readData(Path file, FileChannel channel, long dataStart, SafetensorsHeader.Entry e)
-            throws IOException {
+    private static float[] readData(Path file, FileChannel channel, long dataStart, SafetensorsHeader.Entry e,
+                                    ByteBuffer chunk) throws IOException {
         int numel = e.numel();
         int width = e.dtype().bytes();
         int perChunk = CHUNK_BYTES / width;
         float[] values = new float[numel];
         for (int i = 0; i < numel; i += perChunk) {
             int n = Math.min(perChunk, numel - i);
-            ByteBuffer chunk = readBytes(file, channel, dataStart + e.begin() + (long) i * width, n * width);
-            e.dtype().decode(chunk.order(ByteOrder.LITTLE_ENDIAN), values, i, n);
+            chunk.clear().limit(n * width);
+            readFully(file, channel, dataStart + e.begin() + (long) i * width, chunk);
+            e.dtype().decode(chunk.flip(), values, i, n);
         }
         return values;
     }
 
     private static ByteBuffer readBytes(Path file, FileChannel channel, long position, int count) throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(count);
+        readFully(file, channel, position, buffer);
+        return buffer.flip();
+    }
+
+    private static void readFully(Path file, FileChannel channel, long position, ByteBuffer buffer)
+            throws IOException {
+        int count = buffer.remaining();
+        int start = buffer.position();
         while (buffer.hasRemaining()) {
-            if (channel.read(buffer, position + buffer.position()) < 0) {
-                throw new FileFormatException(file, "file ended at byte " + (position + buffer.position())
+            if (channel.read(buffer, position + buffer.position() - start) < 0) {
+                throw new FileFormatException(file, "file ended at byte " + (position + buffer.position() - start)
                         + " while " + count + " bytes from byte " + position + " were expected");
             }
         }
-        return buffer.flip();
     }
 }

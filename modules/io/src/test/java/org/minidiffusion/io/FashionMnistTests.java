@@ -12,8 +12,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HexFormat;
-import org.eclipse.collections.api.bag.primitive.IntBag;
-import org.eclipse.collections.api.list.primitive.ImmutableIntList;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,15 +34,16 @@ class FashionMnistTests {
         assertEquals(10_000, test.size());
         assertEquals(28, test.height());
         assertEquals(28, test.width());
-        ImmutableIntList labels = test.labels();
-        assertEquals(10_000, labels.size());
-        // Not labels.subList(0, 10): Eclipse Collections 13 throws "subList not yet implemented!".
-        assertArrayEquals(new int[] {9, 2, 1, 1, 6, 1, 4, 6, 5, 7}, Arrays.copyOf(labels.toArray(), 10));
+        int[] labels = test.labels();
+        assertEquals(10_000, labels.length);
+        assertArrayEquals(new int[] {9, 2, 1, 1, 6, 1, 4, 6, 5, 7}, Arrays.copyOf(labels, 10));
         assertEquals(5, test.label(9_999));
-        IntBag counts = labels.toBag();
+        int[] counts = counts(labels);
         for (int c = 0; c < 10; c++) {
-            assertEquals(1000, counts.occurrencesOf(c), "class " + c);
+            assertEquals(1000, counts[c], "class " + c);
         }
+        labels[0] = 3;
+        assertEquals(9, test.label(0), "labels() returns a copy");
         assertEquals("Ankle boot", FashionMnist.className(test.label(0)));
         assertEquals(10, FashionMnist.CLASS_NAMES.size());
     }
@@ -66,7 +65,14 @@ class FashionMnistTests {
     void batchesStackImagesAndLabelsInIndexOrder() {
         FashionMnist.Batch batch = test.batch(9_999, 0, 0);
         assertEquals(Shape.of(3, 1, 28, 28), batch.images().shape());
-        assertArrayEquals(new int[] {5, 9, 9}, batch.labels().toArray());
+        assertArrayEquals(new int[] {5, 9, 9}, batch.labels());
+        assertEquals(9, batch.label(2));
+        batch.labels()[0] = 0;
+        assertArrayEquals(new int[] {5, 9, 9}, batch.labels(), "labels() returns a copy");
+        int[] given = {1, 2};
+        FashionMnist.Batch own = new FashionMnist.Batch(batch.images(), given);
+        given[0] = 7;
+        assertArrayEquals(new int[] {1, 2}, own.labels(), "the record copies the array it is given");
         float[] values = batch.images().toArray();
         float[] last = test.image(9_999).toArray();
         float[] first = test.image(0).toArray();
@@ -113,11 +119,19 @@ class FashionMnistTests {
         assumeTrue(Files.isDirectory(FashionMnist.SYSTEM_DIR), "dataset-fashion-mnist is not installed");
         FashionMnist train = FashionMnist.load(FashionMnist.SYSTEM_DIR, FashionMnist.TRAIN_SPLIT);
         assertEquals(60_000, train.size());
-        IntBag counts = train.labels().toBag();
+        int[] counts = counts(train.labels());
         for (int c = 0; c < 10; c++) {
-            assertEquals(6000, counts.occurrencesOf(c), "class " + c);
+            assertEquals(6000, counts[c], "class " + c);
         }
         assertEquals(76_247, Math.round(pixelSum(train.image(0))));
+    }
+
+    private static int[] counts(int[] labels) {
+        int[] counts = new int[10];
+        for (int label : labels) {
+            counts[label]++;
+        }
+        return counts;
     }
 
     private static double pixelSum(Tensor image) {

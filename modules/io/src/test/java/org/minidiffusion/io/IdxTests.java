@@ -73,6 +73,15 @@ class IdxTests {
     }
 
     @Test
+    void refusesShapesLargerThanTheFileCanHoldBeforeAllocating() throws IOException {
+        byte[] header = HexFormat.of().parseHex("00000803" + "00000400" + "00000400" + "00000400");
+        assertCorrupt(idx("00000803" + "00000400" + "00000400" + "00000400" + "00"),
+                "truncated: shape (1024, 1024, 1024) needs 1073741824 data bytes, more than a file of this size can hold");
+        Path gz = Files.write(dir.resolve("big.gz"), gzip(header));
+        assertCorrupt(gz, "needs 1073741824 data bytes, more than a file of this size can hold");
+    }
+
+    @Test
     void rejectsTrailingGarbage() throws IOException {
         assertCorrupt(idx("00000801" + "00000002" + "0102" + "ffff"),
                 "expected the file to end after the 2 data bytes of shape (2), found 2 more bytes");

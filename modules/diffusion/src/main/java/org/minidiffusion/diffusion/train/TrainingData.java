@@ -46,7 +46,7 @@ public interface TrainingData {
             @Override
             public Batch batch(int[] indices) {
                 FashionMnist.Batch b = data.batch(indices);
-                return new Batch(b.images(), b.labels().toArray());
+                return new Batch(b.images(), b.labels());
             }
         };
     }
