@@ -2,11 +2,14 @@ package org.minidiffusion.diffusion.unet;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Map;
 import org.minidiffusion.core.api.AbstractLayer;
 import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.ShapeException;
 import org.minidiffusion.core.api.Tensor;
 import org.minidiffusion.diffusion.Denoiser;
+import org.minidiffusion.diffusion.InvalidFieldException;
+import org.minidiffusion.diffusion.TensorChecks;
 import org.minidiffusion.diffusion.TimestepEmbedding;
 import org.minidiffusion.nn.Block;
 import org.minidiffusion.nn.Conv2d;
@@ -143,6 +146,28 @@ public final class UNet extends AbstractLayer implements Denoiser {
         }
         normOut = child("norm_out", new GroupNorm(groups, ch, 1e-5f));
         convOut = child("conv_out", new Conv2d(ch, config.outChannels(), 3, 1, 1, rng).zeroInit());
+    }
+
+    /**
+     * Builds a U-Net holding stored weights, such as those of a model file, after checking them:
+     * their count against the architecture before anything is allocated, then every name, shape
+     * and value.
+     *
+     * @param config  the architecture, usually read with {@link UNetConfig#fromMetadata(Map, String)}
+     * @param weights the weights by state-dict name
+     * @param source  where they were read, for messages (usually the file)
+     * @return the network, in evaluation mode
+     * @throws InvalidFieldException if the weights do not fit the architecture or a value is NaN
+     *                               or infinite
+     */
+    public static UNet fromWeights(UNetConfig config, Map<String, Tensor> weights, String source) {
+        config.checkStoredWeights(TensorChecks.numel(weights), source, "weights");
+        UNet unet = new UNet(config, new Rng(0));
+        TensorChecks.requireShapes(weights, TensorChecks.shapes(unet), source, "");
+        TensorChecks.requireFinite(weights, source, "");
+        unet.loadStateDict(weights);
+        unet.train(false);
+        return unet;
     }
 
     /**
