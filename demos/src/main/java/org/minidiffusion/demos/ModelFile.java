@@ -7,13 +7,13 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.minidiffusion.core.api.Autograd;
-import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.Layer;
 import org.minidiffusion.core.api.Tensor;
 import org.minidiffusion.diffusion.BetaSchedule;
+import org.minidiffusion.diffusion.InvalidFieldException;
+import org.minidiffusion.diffusion.MetadataReader;
 import org.minidiffusion.diffusion.NoiseSchedule;
 import org.minidiffusion.diffusion.PredictionType;
 import org.minidiffusion.diffusion.train.TrainConfig;
@@ -183,24 +183,18 @@ final class ModelFile {
                     + (format == null ? "no 'format' key" : "format '" + format + "'") + "); train one with the 'train' command");
         }
         try {
-            UNetConfig config = UNetConfig.fromMetadata(meta);
-            PredictionType prediction = PredictionType.valueOf(required(meta, PREDICTION).toUpperCase(Locale.ROOT));
-            BetaSchedule schedule = BetaSchedule.valueOf(required(meta, BETA_SCHEDULE).toUpperCase(Locale.ROOT));
-            int timesteps = Integer.parseInt(required(meta, TRAIN_TIMESTEPS));
-            UNet unet = new UNet(config, new Rng(0));
-            unet.loadStateDict(weights);
-            unet.train(false);
+            // every field is checked where it is read, and the weights before they are used
+            MetadataReader r = new MetadataReader(meta, file.toString());
+            UNetConfig config = UNetConfig.fromMetadata(meta, file.toString());
+            PredictionType prediction = r.enumValue(PREDICTION, PredictionType.class);
+            BetaSchedule schedule = r.enumValue(BETA_SCHEDULE, BetaSchedule.class);
+            int timesteps = r.intIn(TRAIN_TIMESTEPS, 2, TrainConfig.MAX_TRAIN_TIMESTEPS);
+            UNet unet = UNet.fromWeights(config, weights, file.toString());
             return new Model(file, unet, prediction, schedule, timesteps, meta);
+        } catch (InvalidFieldException e) { // names the file, the key or tensor, the value and the range
+            throw new DemoException("not a usable model file: " + e.getMessage(), e);
         } catch (IllegalArgumentException e) { // also ShapeException
             throw new DemoException(file + " is not a usable model file: " + e.getMessage(), e);
         }
-    }
-
-    private static String required(Map<String, String> meta, String key) {
-        String v = meta.get(key);
-        if (v == null) {
-            throw new IllegalArgumentException("its metadata lacks the key '" + key + "'");
-        }
-        return v.trim();
     }
 }

@@ -48,16 +48,25 @@ final class SamplingLoop {
     private static Tensor modelOutput(Denoiser model, Tensor x, int t, SampleRequest request) {
         int batch = x.size(0);
         if (!request.guided()) {
-            return checked(model.predict(x, filled(batch, t), request.classLabels()), x);
+            return checked(predict(model, x, filled(batch, t), request.classLabels()), x);
         }
         // Ho and Salimans 2022: one batched call on [x; x] with labels [null ...; labels ...]
         int[] labels = Arrays.copyOf(filled(batch, request.nullClass()), 2 * batch);
         System.arraycopy(request.classLabels(), 0, labels, batch, batch);
         Tensor doubled = Tensor.concat(0, x, x);
-        Tensor both = checked(model.predict(doubled, filled(2 * batch, t), labels), doubled);
+        Tensor both = checked(predict(model, doubled, filled(2 * batch, t), labels), doubled);
         Tensor uncond = both.narrow(0, 0, batch);
         Tensor cond = both.narrow(0, batch, batch);
         return uncond.add(cond.sub(uncond).mul(request.guidanceScale())); // ε_u + s·(ε_c − ε_u)
+    }
+
+    /**
+     * Calls the model as one block of buffer reuse: in a workspace, every buffer the call allocates
+     * except its output's is free when it returns, for the sampler's arithmetic and the next call.
+     * Within the call, the model's own {@link org.minidiffusion.nn.Block}s reuse their temporaries.
+     */
+    private static Tensor predict(Denoiser model, Tensor xt, int[] t, int[] classLabels) {
+        return Workspace.scoped(() -> model.predict(xt, t, classLabels));
     }
 
     private static Tensor checked(Tensor output, Tensor input) {

@@ -29,9 +29,10 @@ import org.minidiffusion.core.internal.BufferPool;
  *
  * <p><b>Nesting.</b> A workspace opened inside another shares its free buffers: what the inner one
  * recycles, the outer one can reuse, and when the inner one closes, the outer one takes over the
- * buffers still in use, so its next recycle takes them back. A model uses this, through
- * {@link #scoped} or a nested workspace of its own, so that the temporaries of each block are
- * reused by the next block instead of piling up until the end of the step.
+ * buffers still in use, so its next recycle takes them back. Layers use this through
+ * {@link #scoped} (the {@code Block} base of {@code org.minidiffusion.nn} runs every block in
+ * it), so that the temporaries of each block are reused by the next block instead of piling up
+ * until the end of the step, without a line of buffer management in the model.
  *
  * <p><b>Debugging.</b> With the system property {@value BufferPool#DEBUG_PROPERTY}{@code =true},
  * or with {@link #openDebug()}, recycled buffers are filled with NaN, so an op that relies on a

@@ -3,6 +3,8 @@ package org.minidiffusion.diffusion.train;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.minidiffusion.diffusion.BetaSchedule;
+import org.minidiffusion.diffusion.InvalidFieldException;
+import org.minidiffusion.diffusion.MetadataReader;
 import org.minidiffusion.diffusion.PredictionType;
 
 /**
@@ -25,23 +27,46 @@ public record TrainConfig(int steps, int batchSize, float learningRate, int warm
                           float gradClip, float emaDecay, float classDropout, long seed,
                           PredictionType prediction, BetaSchedule betaSchedule, int trainTimesteps) {
 
-    /** Validates the settings. */
+    /** The largest number of diffusion timesteps {@code T} accepted (DDPM uses 1000, some models 4000). */
+    public static final int MAX_TRAIN_TIMESTEPS = 100_000;
+    /** The largest batch accepted. */
+    public static final int MAX_BATCH_SIZE = 1 << 16;
+    /** The largest learning rate accepted. */
+    public static final float MAX_LEARNING_RATE = 1f;
+    /** The largest weight decay accepted. */
+    public static final float MAX_WEIGHT_DECAY = 1f;
+    /** The largest gradient-clipping norm accepted. */
+    public static final float MAX_GRAD_CLIP = 1e6f;
+
+    /**
+     * Validates the settings.
+     *
+     * @throws IllegalArgumentException naming the first setting out of range, with its value
+     */
     public TrainConfig {
-        if (steps <= 0 || batchSize <= 0 || !(learningRate > 0f) || warmupSteps < 0 || warmupSteps > steps
-                || weightDecay < 0f || gradClip < 0f || !(emaDecay >= 0f && emaDecay < 1f)
-                || !(classDropout >= 0f && classDropout < 1f) || trainTimesteps <= 1) {
-            throw new IllegalArgumentException("TrainConfig: invalid settings " + describe(steps, batchSize,
-                    learningRate, warmupSteps, weightDecay, gradClip, emaDecay, classDropout, trainTimesteps));
-        }
+        check("steps", steps, steps >= 1, "must be at least 1");
+        check("batchSize", batchSize, batchSize >= 1 && batchSize <= MAX_BATCH_SIZE, "must be in [1, " + MAX_BATCH_SIZE + "]");
+        check("learningRate", learningRate, learningRate > 0f && learningRate <= MAX_LEARNING_RATE,
+                "must be a finite number in (0, " + MAX_LEARNING_RATE + "]");
+        check("warmupSteps", warmupSteps, warmupSteps >= 0 && warmupSteps <= steps, "must be in [0, steps = " + steps + "]");
+        check("weightDecay", weightDecay, weightDecay >= 0f && weightDecay <= MAX_WEIGHT_DECAY,
+                "must be a finite number in [0, " + MAX_WEIGHT_DECAY + "]");
+        check("gradClip", gradClip, gradClip >= 0f && gradClip <= MAX_GRAD_CLIP,
+                "must be a finite number in [0, " + MAX_GRAD_CLIP + "] (0 disables clipping)");
+        check("emaDecay", emaDecay, emaDecay >= 0f && emaDecay < 1f, "must be a finite number in [0, 1)");
+        check("classDropout", classDropout, classDropout >= 0f && classDropout < 1f, "must be a finite number in [0, 1)");
+        check("trainTimesteps", trainTimesteps, trainTimesteps >= 2 && trainTimesteps <= MAX_TRAIN_TIMESTEPS,
+                "must be in [2, " + MAX_TRAIN_TIMESTEPS + "]");
         if (prediction == null || betaSchedule == null) {
             throw new IllegalArgumentException("TrainConfig: prediction and betaSchedule must be set");
         }
     }
 
-    private static String describe(int steps, int batch, float lr, int warmup, float wd, float clip, float ema,
-                                   float drop, int timesteps) {
-        return "steps=" + steps + " batch=" + batch + " lr=" + lr + " warmup=" + warmup + " weightDecay=" + wd
-                + " gradClip=" + clip + " ema=" + ema + " classDropout=" + drop + " T=" + timesteps;
+    /** Comparisons with NaN are false, so a NaN setting fails every range check. */
+    private static void check(String name, Object value, boolean ok, String allowed) {
+        if (!ok) {
+            throw new IllegalArgumentException("TrainConfig: " + name + " = " + value + ": " + allowed);
+        }
     }
 
     /**
@@ -94,28 +119,38 @@ public record TrainConfig(int steps, int batchSize, float learningRate, int warm
      *
      * @param m the metadata
      * @return the config
-     * @throws IllegalArgumentException naming a missing or malformed key
+     * @throws InvalidFieldException naming a missing, malformed or out-of-range key
      */
     public static TrainConfig fromMetadata(Map<String, String> m) {
-        try {
-            return new TrainConfig(Integer.parseInt(get(m, "train.steps")), Integer.parseInt(get(m, "train.batch_size")),
-                    Float.parseFloat(get(m, "train.learning_rate")), Integer.parseInt(get(m, "train.warmup_steps")),
-                    Float.parseFloat(get(m, "train.weight_decay")), Float.parseFloat(get(m, "train.grad_clip")),
-                    Float.parseFloat(get(m, "train.ema_decay")), Float.parseFloat(get(m, "train.class_dropout")),
-                    Long.parseLong(get(m, "train.seed")),
-                    PredictionType.valueOf(get(m, "prediction_type").toUpperCase(java.util.Locale.ROOT)),
-                    BetaSchedule.valueOf(get(m, "beta_schedule").toUpperCase(java.util.Locale.ROOT)),
-                    Integer.parseInt(get(m, "train_timesteps")));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("TrainConfig: malformed number in checkpoint metadata: " + e.getMessage(), e);
-        }
+        return fromMetadata(m, "checkpoint metadata");
     }
 
-    private static String get(Map<String, String> m, String key) {
-        String v = m.get(key);
-        if (v == null) {
-            throw new IllegalArgumentException("TrainConfig: checkpoint metadata lacks the key '" + key + "'");
+    /**
+     * Reads settings written by {@link #toMetadata()}, checking each against its range.
+     *
+     * @param m      the metadata
+     * @param source where it comes from, for messages (usually the file)
+     * @return the config
+     * @throws InvalidFieldException naming the source and a missing, malformed or out-of-range key
+     */
+    public static TrainConfig fromMetadata(Map<String, String> m, String source) {
+        MetadataReader r = new MetadataReader(m, source);
+        int steps = r.intIn("train.steps", 1, Integer.MAX_VALUE);
+        int batchSize = r.intIn("train.batch_size", 1, MAX_BATCH_SIZE);
+        float learningRate = r.floatIn("train.learning_rate", 0f, MAX_LEARNING_RATE, false);
+        if (learningRate == 0f) {
+            throw r.invalid("train.learning_rate", r.string("train.learning_rate"),
+                    "must be a finite number in (0, " + MAX_LEARNING_RATE + "]");
         }
-        return v.trim();
+        return new TrainConfig(steps, batchSize, learningRate,
+                r.intIn("train.warmup_steps", 0, steps),
+                r.floatIn("train.weight_decay", 0f, MAX_WEIGHT_DECAY, false),
+                r.floatIn("train.grad_clip", 0f, MAX_GRAD_CLIP, false),
+                r.floatIn("train.ema_decay", 0f, 1f, true),
+                r.floatIn("train.class_dropout", 0f, 1f, true),
+                r.longIn("train.seed", Long.MIN_VALUE, Long.MAX_VALUE),
+                r.enumValue("prediction_type", PredictionType.class),
+                r.enumValue("beta_schedule", BetaSchedule.class),
+                r.intIn("train_timesteps", 2, MAX_TRAIN_TIMESTEPS));
     }
 }

@@ -8,8 +8,12 @@ import org.eclipse.collections.api.list.primitive.MutableIntList;
 import org.eclipse.collections.impl.list.mutable.primitive.IntArrayList;
 import org.minidiffusion.core.api.Autograd;
 import org.minidiffusion.core.api.Rng;
+import org.minidiffusion.core.api.Shape;
 import org.minidiffusion.core.api.Tensor;
+import org.minidiffusion.diffusion.InvalidFieldException;
+import org.minidiffusion.diffusion.MetadataReader;
 import org.minidiffusion.diffusion.NoiseSchedule;
+import org.minidiffusion.diffusion.TensorChecks;
 import org.minidiffusion.diffusion.unet.UNet;
 import org.minidiffusion.diffusion.unet.UNetConfig;
 import org.minidiffusion.io.Safetensors;
@@ -32,6 +36,7 @@ public final class Trainer {
     private static final String MODEL = "model.";
     private static final String EMA = "ema.";
     private static final String OPTIM = "optim.";
+    private static final String COMPLETED_STEPS = "completed_steps";
     /** Keeps the dropout masks' generator apart from the one that draws timesteps and noise. */
     private static final long DROPOUT_SALT = 0x6A09E667F3BCC908L;
 
@@ -110,8 +115,14 @@ public final class Trainer {
      * Returns a new model holding the EMA weights, for sampling.
      *
      * @return the averaged model in evaluation mode
+     * @throws TrainingDivergedException if an EMA weight is NaN or infinite
      */
     public UNet emaModel() {
+        String nonFinite = TensorChecks.describeNonFinite(ema.weights(), EMA);
+        if (nonFinite != null) {
+            throw new TrainingDivergedException("training stopped at step " + completed + ": the EMA weights hold "
+                    + nonFinite + ", so they cannot make a model; files saved earlier are as they were");
+        }
         UNet copy = new UNet(model.config(), new Rng(0));
         copy.loadStateDict(ema.weights());
         copy.train(false);
@@ -202,10 +213,13 @@ public final class Trainer {
     }
 
     /**
-     * Writes the model, EMA and optimiser state and both configs to a safetensors file, atomically.
+     * Writes the model, EMA and optimiser state and both configs to a safetensors file, atomically,
+     * after checking that every value is finite.
      *
      * @param file the checkpoint
-     * @throws IOException if writing fails; an existing file is then left as it was
+     * @throws IOException               if writing fails; an existing file is then left as it was
+     * @throws TrainingDivergedException if a weight, an optimiser moment or an EMA weight is NaN or
+     *                                   infinite; nothing is written then
      */
     public void save(Path file) throws IOException {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
@@ -214,39 +228,104 @@ public final class Trainer {
             ema.weights().forEach((k, v) -> tensors.put(EMA + k, v));
             optimizer.state().forEach((k, v) -> tensors.put(OPTIM + k, v));
         }
+        String nonFinite = TensorChecks.describeNonFinite(tensors, "");
+        if (nonFinite != null) {
+            throw new TrainingDivergedException("training stopped at step " + completed + ": not saving " + file
+                    + ", the state holds " + nonFinite + "; the files of the last save are as they were."
+                    + " Try a lower learning rate.");
+        }
         Map<String, String> meta = new LinkedHashMap<>(model.config().toMetadata());
         meta.putAll(config.toMetadata());
-        meta.put("completed_steps", Long.toString(completed));
+        meta.put(COMPLETED_STEPS, Long.toString(completed));
         meta.put("format", "mini-diffusion training checkpoint");
         Safetensors.write(file, tensors, meta);
     }
 
     /**
-     * Resumes a run from a checkpoint written by {@link #save}.
+     * Resumes a run from a checkpoint written by {@link #save}, after checking every field it
+     * reads: both configs, {@code completed_steps}, and the names, shapes and values of the
+     * weights, the EMA weights and the optimiser state.
      *
      * @param file     the checkpoint
      * @param data     the same images the run was started on
      * @param newSteps the total number of steps to train to, or 0 to keep the checkpoint's plan
      * @return the trainer, ready to continue
-     * @throws IOException if the file cannot be read or lacks a key
+     * @throws IOException           if the file cannot be read or is not valid safetensors
+     * @throws InvalidFieldException naming the file, the key or tensor, its value and what is allowed
      */
     public static Trainer resume(Path file, TrainingData data, int newSteps) throws IOException {
         SafetensorsFile f = Safetensors.read(file);
+        String source = file.toString();
         Map<String, String> meta = f.metadata();
-        TrainConfig config = TrainConfig.fromMetadata(meta);
+        TrainConfig config = TrainConfig.fromMetadata(meta, source);
+        long completed = new MetadataReader(meta, source).longIn(COMPLETED_STEPS, 0, config.steps());
         if (newSteps > 0) {
             config = config.withSteps(newSteps);
         }
-        Trainer trainer = new Trainer(new UNet(UNetConfig.fromMetadata(meta), new Rng(config.seed())), config, data);
-        trainer.model.loadStateDict(withPrefix(f, MODEL));
-        trainer.ema.load(withPrefix(f, EMA));
-        trainer.optimizer.loadState(withPrefix(f, OPTIM));
-        String done = meta.get("completed_steps");
-        if (done == null) {
-            throw new IOException(file + ": checkpoint metadata lacks the key 'completed_steps'");
-        }
-        trainer.completed = Long.parseLong(done.trim());
+        UNetConfig unetConfig = UNetConfig.fromMetadata(meta, source);
+        Map<String, Tensor> weights = withPrefix(f, MODEL);
+        unetConfig.checkStoredWeights(TensorChecks.numel(weights), source, MODEL + "*"); // before allocating
+        Trainer trainer = new Trainer(new UNet(unetConfig, new Rng(config.seed())), config, data);
+        Map<String, Shape> shapes = TensorChecks.shapes(trainer.model);
+        Map<String, Tensor> emaWeights = withPrefix(f, EMA);
+        Map<String, Tensor> optim = withPrefix(f, OPTIM);
+        TensorChecks.requireShapes(weights, shapes, source, MODEL);
+        TensorChecks.requireShapes(emaWeights, shapes, source, EMA);
+        checkOptimizerState(optim, shapes, completed, source);
+        TensorChecks.requireFinite(weights, source, MODEL);
+        TensorChecks.requireFinite(emaWeights, source, EMA);
+        TensorChecks.requireFinite(optim, source, OPTIM);
+        trainer.model.loadStateDict(weights);
+        trainer.ema.load(emaWeights);
+        trainer.optimizer.loadState(optim);
+        trainer.completed = completed;
         return trainer;
+    }
+
+    /**
+     * Checks AdamW's state: {@code steps}, a whole number in {@code [0, completed]}, and for each
+     * parameter either no moments or both, of the parameter's shape, the second one non-negative.
+     */
+    private static void checkOptimizerState(Map<String, Tensor> optim, Map<String, Shape> shapes, long completed,
+                                            String source) {
+        Tensor steps = optim.get("steps");
+        if (steps == null) {
+            throw new InvalidFieldException(source, OPTIM + "steps", null, "the tensor is missing");
+        }
+        if (steps.shape().numel() != 1) {
+            throw new InvalidFieldException(source, OPTIM + "steps", "shape " + steps.shape(), "must hold one value");
+        }
+        float n = steps.toArray()[0];
+        if (!(n >= 0 && n <= (float) completed && n == Math.rint(n))) {
+            throw new InvalidFieldException(source, OPTIM + "steps", Float.toString(n),
+                    "must be a whole number in [0, completed_steps = " + completed + "]");
+        }
+        Map<String, Shape> moments = new LinkedHashMap<>();
+        for (String name : shapes.keySet()) {
+            boolean hasM = optim.containsKey("m." + name);
+            if (hasM != optim.containsKey("v." + name)) {
+                throw new InvalidFieldException(source, OPTIM + (hasM ? "v." : "m.") + name, null,
+                        "the tensor is missing; the two moments of a parameter come together");
+            }
+            if (hasM) {
+                moments.put("m." + name, shapes.get(name));
+                moments.put("v." + name, shapes.get(name));
+            }
+        }
+        Map<String, Tensor> stored = new LinkedHashMap<>(optim);
+        stored.remove("steps");
+        TensorChecks.requireShapes(stored, moments, source, OPTIM);
+        for (Map.Entry<String, Tensor> e : stored.entrySet()) {
+            if (e.getKey().startsWith("v.")) {
+                float[] v = e.getValue().toArray();
+                for (int i = 0; i < v.length; i++) {
+                    if (v[i] < 0f) {
+                        throw new InvalidFieldException(source, OPTIM + e.getKey(), "[" + i + "] = " + v[i],
+                                "a second moment must be >= 0");
+                    }
+                }
+            }
+        }
     }
 
     private static Map<String, Tensor> withPrefix(SafetensorsFile f, String prefix) {

@@ -1,13 +1,13 @@
 package org.minidiffusion.diffusion.unet;
 
-import org.minidiffusion.core.api.AbstractLayer;
 import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.Tensor;
+import org.minidiffusion.nn.Block;
 import org.minidiffusion.nn.GroupNorm;
 import org.minidiffusion.nn.MultiHeadAttention;
 
 /** Self-attention over the pixels of a feature map, with a residual connection: {@code x + attn(norm(x))}. */
-final class AttentionBlock extends AbstractLayer {
+final class AttentionBlock extends Block {
     private final GroupNorm norm;
     private final MultiHeadAttention attention;
 
@@ -17,7 +17,10 @@ final class AttentionBlock extends AbstractLayer {
     }
 
     @Override
-    public Tensor forward(Tensor x) { // (B, C, H, W) -> same
+    protected Tensor compute(Tensor x, Tensor condition, Tensor... skips) { // (B, C, H, W) -> same
+        if (condition != null || skips.length > 0) {
+            throw new IllegalArgumentException("AttentionBlock takes neither a conditioning nor a skip connection");
+        }
         int b = x.size(0);
         int c = x.size(1);
         int h = x.size(2);

@@ -1,8 +1,8 @@
 package org.minidiffusion.diffusion.unet;
 
-import org.minidiffusion.core.api.AbstractLayer;
 import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.Tensor;
+import org.minidiffusion.nn.Block;
 import org.minidiffusion.nn.Conv2d;
 import org.minidiffusion.nn.Dropout;
 import org.minidiffusion.nn.GroupNorm;
@@ -12,8 +12,9 @@ import org.minidiffusion.nn.Linear;
  * A residual block with timestep conditioning (DDPM, Ho et al. 2020, appendix B; the Wide ResNet
  * block of Zagoruyko and Komodakis 2016 with GroupNorm):
  * {@code h = conv1(silu(norm1(x))) + W silu(temb); out = skip(x) + conv2(dropout(silu(norm2(h))))}.
+ * On the U-Net's way up, {@code x} is first concatenated with the skip connection along channels.
  */
-final class ResBlock extends AbstractLayer {
+final class ResBlock extends Block {
     private final GroupNorm norm1;
     private final Conv2d conv1;
     private final Linear timeProj;
@@ -34,7 +35,14 @@ final class ResBlock extends AbstractLayer {
         this.skip = inChannels == outChannels ? null : child("skip", new Conv2d(inChannels, outChannels, 1, 1, 0, rng));
     }
 
-    Tensor forward(Tensor x, Tensor temb) { // (B, C, H, W), (B, T) -> (B, O, H, W)
+    @Override
+    protected Tensor compute(Tensor x, Tensor temb, Tensor... skipInputs) { // (B, C, H, W), (B, T) -> (B, O, H, W)
+        if (temb == null) {
+            throw new IllegalArgumentException("ResBlock needs a time embedding: call forward(x, temb)");
+        }
+        if (skipInputs.length > 0) {
+            x = concatChannels(x, skipInputs);                 // the U-Net's skip connection
+        }
         Tensor h = conv1.forward(norm1.forward(x).silu());
         Tensor t = timeProj.forward(temb.silu()).reshape(temb.size(0), outChannels, 1, 1);
         h = h.add(t);
@@ -42,8 +50,10 @@ final class ResBlock extends AbstractLayer {
         return (skip == null ? x : skip.forward(x)).add(h);
     }
 
-    @Override
-    public Tensor forward(Tensor input) {
-        throw new UnsupportedOperationException("ResBlock needs a time embedding: call forward(x, temb)");
+    private static Tensor concatChannels(Tensor x, Tensor[] skips) { // (B, C, H, W), (B, S, H, W)... -> (B, C + S..., H, W)
+        Tensor[] all = new Tensor[skips.length + 1];
+        all[0] = x;
+        System.arraycopy(skips, 0, all, 1, skips.length);
+        return Tensor.concat(1, all);
     }
 }

@@ -2,14 +2,16 @@ package org.minidiffusion.diffusion.unet;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.function.Consumer;
+import java.util.Map;
 import org.minidiffusion.core.api.AbstractLayer;
 import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.ShapeException;
 import org.minidiffusion.core.api.Tensor;
-import org.minidiffusion.core.api.Workspace;
 import org.minidiffusion.diffusion.Denoiser;
+import org.minidiffusion.diffusion.InvalidFieldException;
+import org.minidiffusion.diffusion.TensorChecks;
 import org.minidiffusion.diffusion.TimestepEmbedding;
+import org.minidiffusion.nn.Block;
 import org.minidiffusion.nn.Conv2d;
 import org.minidiffusion.nn.Embedding;
 import org.minidiffusion.nn.GroupNorm;
@@ -30,19 +32,19 @@ public final class UNet extends AbstractLayer implements Denoiser {
     private final Linear timeLinear2;
     private final Embedding classEmbed; // (numClasses + 1, T), the last row is the null class; or null
     private final Conv2d convIn;
-    private final LayerList<Level> down = child("down", new LayerList<>());
+    private final LayerList<DownLevel> down = child("down", new LayerList<>());
     private final ResBlock midRes1;
     private final AttentionBlock midAttn;
     private final ResBlock midRes2;
-    private final LayerList<Level> up = child("up", new LayerList<>());
+    private final LayerList<UpLevel> up = child("up", new LayerList<>());
     private final GroupNorm normOut;
     private final Conv2d convOut;
 
-    /** One resolution level: residual blocks, each optionally followed by attention, then a resampler. */
-    static final class Level extends AbstractLayer {
+    /** One resolution level on the way down: residual blocks, each optionally followed by attention, then a resampler. */
+    static final class DownLevel extends AbstractLayer {
         final LayerList<ResBlock> res = child("res", new LayerList<>());
         final LayerList<AttentionBlock> attn = child("attn", new LayerList<>());
-        Conv2d resample; // stride-2 conv going down, conv after 2x nearest upsampling going up; or null
+        Conv2d resample; // stride-2 conv, or null at the lowest resolution
 
         void setResample(Conv2d conv) {
             resample = child("resample", conv);
@@ -50,7 +52,36 @@ public final class UNet extends AbstractLayer implements Denoiser {
 
         @Override
         public Tensor forward(Tensor input) {
-            throw new UnsupportedOperationException("a U-Net level is driven by UNet.forward");
+            throw new UnsupportedOperationException("a U-Net level on the way down is driven by UNet.forward");
+        }
+    }
+
+    /**
+     * One resolution level on the way up: residual blocks, each taking the next skip connection and
+     * optionally followed by attention, then 2x nearest upsampling and a conv.
+     */
+    static final class UpLevel extends Block {
+        final LayerList<ResBlock> res = child("res", new LayerList<>());
+        final LayerList<AttentionBlock> attn = child("attn", new LayerList<>());
+        Conv2d resample; // the conv after upsampling, or null at the highest resolution
+
+        void setResample(Conv2d conv) {
+            resample = child("resample", conv);
+        }
+
+        @Override
+        protected Tensor compute(Tensor h, Tensor temb, Tensor... skips) { // skips: one per residual block
+            if (skips.length != res.size()) {
+                throw new IllegalArgumentException("a U-Net level on the way up takes " + res.size()
+                        + " skip connections, got " + skips.length);
+            }
+            for (int j = 0; j < res.size(); j++) {
+                h = res.get(j).forward(h, temb, skips[j]);
+                if (attn.size() > 0) {
+                    h = attn.get(j).forward(h);
+                }
+            }
+            return resample == null ? h : resample.forward(h.upsampleNearest(2)); // double H and W
         }
     }
 
@@ -77,7 +108,7 @@ public final class UNet extends AbstractLayer implements Denoiser {
         int ch = base;
         int res = config.imageSize();
         for (int i = 0; i < mults.length; i++) {
-            Level level = new Level();
+            DownLevel level = new DownLevel();
             int out = base * mults[i];
             for (int j = 0; j < config.blocksPerLevel(); j++) {
                 level.res.add(new ResBlock(ch, out, timeDim, groups, config.dropout(), rng));
@@ -98,7 +129,7 @@ public final class UNet extends AbstractLayer implements Denoiser {
         midAttn = child("mid_attn", new AttentionBlock(ch, config.heads(), groups, rng));
         midRes2 = child("mid_res2", new ResBlock(ch, ch, timeDim, groups, config.dropout(), rng));
         for (int i = mults.length - 1; i >= 0; i--) {
-            Level level = new Level();
+            UpLevel level = new UpLevel();
             int out = base * mults[i];
             for (int j = 0; j <= config.blocksPerLevel(); j++) {
                 level.res.add(new ResBlock(ch + skipChannels.pop(), out, timeDim, groups, config.dropout(), rng));
@@ -115,6 +146,28 @@ public final class UNet extends AbstractLayer implements Denoiser {
         }
         normOut = child("norm_out", new GroupNorm(groups, ch, 1e-5f));
         convOut = child("conv_out", new Conv2d(ch, config.outChannels(), 3, 1, 1, rng).zeroInit());
+    }
+
+    /**
+     * Builds a U-Net holding stored weights, such as those of a model file, after checking them:
+     * their count against the architecture before anything is allocated, then every name, shape
+     * and value.
+     *
+     * @param config  the architecture, usually read with {@link UNetConfig#fromMetadata(Map, String)}
+     * @param weights the weights by state-dict name
+     * @param source  where they were read, for messages (usually the file)
+     * @return the network, in evaluation mode
+     * @throws InvalidFieldException if the weights do not fit the architecture or a value is NaN
+     *                               or infinite
+     */
+    public static UNet fromWeights(UNetConfig config, Map<String, Tensor> weights, String source) {
+        config.checkStoredWeights(TensorChecks.numel(weights), source, "weights");
+        UNet unet = new UNet(config, new Rng(0));
+        TensorChecks.requireShapes(weights, TensorChecks.shapes(unet), source, "");
+        TensorChecks.requireFinite(weights, source, "");
+        unet.loadStateDict(weights);
+        unet.train(false);
+        return unet;
     }
 
     /**
@@ -142,69 +195,34 @@ public final class UNet extends AbstractLayer implements Denoiser {
      */
     public Tensor forward(Tensor x, int[] t, int[] labels) {
         checkInputs(x, t, labels);
-        if (!Workspace.isPooling()) {
-            return forward(x, t, labels, keep -> { });
-        }
-        // in a sampling loop: after each block, only what later blocks read keeps its buffer
-        try (Workspace blocks = Workspace.open()) {
-            Tensor out = forward(x, t, labels, blocks::recycle);
-            blocks.recycle(out);
-            return out; // closing hands it to the enclosing workspace
-        }
-    }
-
-    private Tensor forward(Tensor x, int[] t, int[] labels, Consumer<Tensor[]> release) {
-        Tensor temb = timeEmbedding(t, labels);                       // (B, 4 base)
+        Tensor temb = timeEmbedding(t, labels);                        // (B, 4 base)
         Deque<Tensor> skips = new ArrayDeque<>();
         Tensor h = convIn.forward(x);                                  // (B, base, H, W)
         skips.push(h);
-        for (Level level : down) {
-            h = runBlocks(level, h, temb, skips, true, release);
+        for (DownLevel level : down) {
+            for (int j = 0; j < level.res.size(); j++) {
+                h = level.res.get(j).forward(h, temb);
+                if (level.attn.size() > 0) {
+                    h = level.attn.get(j).forward(h);
+                }
+                skips.push(h);
+            }
             if (level.resample != null) {
                 h = level.resample.forward(h);                         // halve H and W
                 skips.push(h);
             }
         }
-        h = keep(midRes1.forward(h, temb), temb, skips, release);
-        h = keep(midAttn.forward(h), temb, skips, release);
-        h = keep(midRes2.forward(h, temb), temb, skips, release);
-        for (Level level : up) {
-            h = runBlocks(level, h, temb, skips, false, release);
-            if (level.resample != null) {
-                h = keep(level.resample.forward(h.upsampleNearest(2)), temb, skips, release); // double H and W
+        h = midRes1.forward(h, temb);
+        h = midAttn.forward(h);
+        h = midRes2.forward(h, temb);
+        for (UpLevel level : up) {
+            Tensor[] levelSkips = new Tensor[level.res.size()];
+            for (int j = 0; j < levelSkips.length; j++) {
+                levelSkips[j] = skips.pop();
             }
+            h = level.forward(h, temb, levelSkips);
         }
         return convOut.forward(normOut.forward(h).silu());
-    }
-
-    private Tensor runBlocks(Level level, Tensor h, Tensor temb, Deque<Tensor> skips, boolean goingDown,
-                             Consumer<Tensor[]> release) {
-        for (int j = 0; j < level.res.size(); j++) {
-            if (!goingDown) {
-                h = Tensor.concat(1, h, skips.pop());                  // skip connection along channels
-            }
-            h = keep(level.res.get(j).forward(h, temb), temb, skips, release);
-            if (level.attn.size() > 0) {
-                h = keep(level.attn.get(j).forward(h), temb, skips, release);
-            }
-            if (goingDown) {
-                skips.push(h);
-            }
-        }
-        return h;
-    }
-
-    /** Releases every buffer of the forward pass except those of {@code h}, {@code temb} and the skips. */
-    private static Tensor keep(Tensor h, Tensor temb, Deque<Tensor> skips, Consumer<Tensor[]> release) {
-        Tensor[] live = new Tensor[skips.size() + 2];
-        live[0] = h;
-        live[1] = temb;
-        int i = 2;
-        for (Tensor s : skips) {
-            live[i++] = s;
-        }
-        release.accept(live);
-        return h;
     }
 
     private Tensor timeEmbedding(int[] t, int[] labels) {

@@ -5,6 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.minidiffusion.diffusion.InvalidFieldException;
+import org.minidiffusion.diffusion.MetadataReader;
 
 /**
  * The architecture of a {@link UNet}.
@@ -26,35 +28,179 @@ public record UNetConfig(int imageSize, int inChannels, int outChannels, int bas
                          int blocksPerLevel, Set<Integer> attentionRes, int groups, int heads, int numClasses,
                          float dropout) {
 
-    /** Validates the sizes. */
+    /** The largest image size (H = W) accepted. */
+    public static final int MAX_IMAGE_SIZE = 4096;
+    /** The most image channels in or out accepted. */
+    public static final int MAX_IMAGE_CHANNELS = 1024;
+    /** The most channels accepted at any level ({@code baseChannels * mult}). */
+    public static final int MAX_CHANNELS = 8192;
+    /** The most resolution levels accepted. */
+    public static final int MAX_LEVELS = 8;
+    /** The most residual blocks per level accepted. */
+    public static final int MAX_BLOCKS_PER_LEVEL = 16;
+    /** The most classes accepted. */
+    public static final int MAX_CLASSES = 100_000;
+
+    /**
+     * Validates the sizes.
+     *
+     * @throws IllegalArgumentException naming the first field out of range, with its value
+     */
     public UNetConfig {
         channelMults = channelMults.clone();
         attentionRes = Set.copyOf(attentionRes);
-        if (imageSize <= 0 || inChannels <= 0 || outChannels <= 0 || baseChannels <= 0 || blocksPerLevel <= 0
-                || channelMults.length == 0 || heads <= 0 || numClasses < 0 || dropout < 0f || dropout >= 1f) {
-            throw new IllegalArgumentException("UNetConfig: invalid sizes in " + describe(imageSize, inChannels,
-                    outChannels, baseChannels, channelMults, blocksPerLevel, attentionRes, groups, heads, numClasses));
-        }
-        int size = imageSize;
-        for (int i = 0; i < channelMults.length; i++) {
-            int ch = baseChannels * channelMults[i];
-            if (ch % groups != 0 || ch % heads != 0) {
-                throw new IllegalArgumentException("UNetConfig: level " + i + " has " + ch
-                        + " channels, not divisible by groups=" + groups + " and heads=" + heads);
-            }
-            if (i < channelMults.length - 1 && size % 2 != 0) {
-                throw new IllegalArgumentException("UNetConfig: resolution " + size + " at level " + i
-                        + " cannot be halved; use an image size divisible by 2^" + (channelMults.length - 1));
-            }
-            size /= 2;
+        String[] problem = problem(imageSize, inChannels, outChannels, baseChannels, channelMults, blocksPerLevel,
+                attentionRes, groups, heads, numClasses, dropout);
+        if (problem != null) {
+            throw new IllegalArgumentException("UNetConfig: " + problem[0] + " = " + problem[1] + ": " + problem[2]);
         }
     }
 
-    private static String describe(int imageSize, int in, int out, int base, int[] mults, int blocks,
-                                   Set<Integer> attn, int groups, int heads, int classes) {
-        return "imageSize=" + imageSize + " in=" + in + " out=" + out + " base=" + base + " mults="
-                + Arrays.toString(mults) + " blocks=" + blocks + " attention=" + new TreeSet<>(attn)
-                + " groups=" + groups + " heads=" + heads + " classes=" + classes;
+    /** Returns the first invalid field as (metadata key, value, what is allowed), or null if all are valid. */
+    private static String[] problem(int imageSize, int in, int out, int base, int[] mults, int blocks,
+                                    Set<Integer> attn, int groups, int heads, int classes, float dropout) {
+        if (imageSize < 1 || imageSize > MAX_IMAGE_SIZE) {
+            return bad("image_size", imageSize, "must be in [1, " + MAX_IMAGE_SIZE + "]");
+        }
+        if (in < 1 || in > MAX_IMAGE_CHANNELS) {
+            return bad("in_channels", in, "must be in [1, " + MAX_IMAGE_CHANNELS + "]");
+        }
+        if (out < 1 || out > MAX_IMAGE_CHANNELS) {
+            return bad("out_channels", out, "must be in [1, " + MAX_IMAGE_CHANNELS + "]");
+        }
+        if (base < 1 || base > MAX_CHANNELS) {
+            return bad("base_channels", base, "must be in [1, " + MAX_CHANNELS + "]");
+        }
+        if (mults.length < 1 || mults.length > MAX_LEVELS) {
+            return bad("channel_mults", Arrays.toString(mults), "must have 1 to " + MAX_LEVELS + " levels");
+        }
+        if (blocks < 1 || blocks > MAX_BLOCKS_PER_LEVEL) {
+            return bad("blocks_per_level", blocks, "must be in [1, " + MAX_BLOCKS_PER_LEVEL + "]");
+        }
+        for (int r : attn) {
+            if (r < 1 || r > imageSize) {
+                return bad("attention_resolutions", new TreeSet<>(attn), "each must be in [1, image_size = " + imageSize + "]");
+            }
+        }
+        if (groups < 1 || base % groups != 0) {
+            return bad("groups", groups, "must be at least 1 and divide base_channels = " + base);
+        }
+        if (heads < 1) {
+            return bad("heads", heads, "must be at least 1");
+        }
+        if (classes < 0 || classes > MAX_CLASSES) {
+            return bad("num_classes", classes, "must be in [0, " + MAX_CLASSES + "] (0 for an unconditional model)");
+        }
+        if (!(dropout >= 0f && dropout < 1f)) {
+            return bad("dropout", dropout, "must be a finite number in [0, 1)");
+        }
+        int size = imageSize;
+        for (int i = 0; i < mults.length; i++) {
+            if (mults[i] < 1 || (long) base * mults[i] > MAX_CHANNELS) {
+                return bad("channel_mults", Arrays.toString(mults), "each must be at least 1, and base_channels * mult"
+                        + " at most " + MAX_CHANNELS);
+            }
+            int ch = base * mults[i];
+            if (ch % groups != 0) {
+                return bad("groups", groups, "must divide the " + ch + " channels of level " + i);
+            }
+            if (ch % heads != 0) {
+                return bad("heads", heads, "must divide the " + ch + " channels of level " + i);
+            }
+            if (i < mults.length - 1 && size % 2 != 0) {
+                return bad("image_size", imageSize, "resolution " + size + " at level " + i
+                        + " cannot be halved; use an image size divisible by 2^" + (mults.length - 1));
+            }
+            size /= 2;
+        }
+        return null;
+    }
+
+    private static String[] bad(String key, Object value, String allowed) {
+        return new String[] {key, String.valueOf(value), allowed};
+    }
+
+    /**
+     * Returns the number of weights of a {@link UNet} of this architecture, computed without
+     * building it, so that a loader can compare it with the file before allocating anything.
+     *
+     * @return the parameter count
+     */
+    public long parameterCount() {
+        long t = timeEmbedDim();
+        long p = linear(baseChannels, t) + linear(t, t) + conv(inChannels, baseChannels, 3);
+        if (numClasses > 0) {
+            p += (numClasses + 1L) * t;                                // class embedding
+        }
+        java.util.ArrayDeque<Long> skips = new java.util.ArrayDeque<>();
+        skips.push((long) baseChannels);
+        long ch = baseChannels;
+        int res = imageSize;
+        for (int i = 0; i < channelMults.length; i++) {
+            long out = (long) baseChannels * channelMults[i];
+            for (int j = 0; j < blocksPerLevel; j++) {
+                p += resBlock(ch, out, t);
+                ch = out;
+                p += attentionRes.contains(res) ? attention(ch) : 0;
+                skips.push(ch);
+            }
+            if (i < channelMults.length - 1) {
+                p += conv(ch, ch, 3);
+                skips.push(ch);
+                res /= 2;
+            }
+        }
+        p += 2 * resBlock(ch, ch, t) + attention(ch);                  // the middle
+        for (int i = channelMults.length - 1; i >= 0; i--) {
+            long out = (long) baseChannels * channelMults[i];
+            for (int j = 0; j <= blocksPerLevel; j++) {
+                p += resBlock(ch + skips.pop(), out, t);
+                ch = out;
+                p += attentionRes.contains(res) ? attention(ch) : 0;
+            }
+            if (i > 0) {
+                p += conv(ch, ch, 3);
+                res *= 2;
+            }
+        }
+        return p + 2 * ch + conv(ch, outChannels, 3);                   // norm_out, conv_out
+    }
+
+    /**
+     * Checks, before a model is allocated for stored weights, that the architecture is not far
+     * larger than what is stored: a small file that declares a huge network is refused here,
+     * not by an {@link OutOfMemoryError}. A smaller mismatch is left to the check of each
+     * tensor's name and shape, which names the tensor.
+     *
+     * @param storedValues the number of weight values stored
+     * @param source       where they were read, for messages (usually the file)
+     * @param field        what they are, for messages, such as {@code "model.*"}
+     * @throws InvalidFieldException if the architecture needs more than twice the values stored
+     *                               (and more than a million)
+     */
+    public void checkStoredWeights(long storedValues, String source, String field) {
+        long needed = parameterCount();
+        if (needed > Math.max(2 * storedValues, 1L << 20)) {
+            throw new InvalidFieldException(source, field, String.format(java.util.Locale.ROOT, "%,d values",
+                    storedValues), String.format(java.util.Locale.ROOT,
+                    "the architecture in the metadata has %,d weights", needed));
+        }
+    }
+
+    private static long linear(long in, long out) {
+        return in * out + out;
+    }
+
+    private static long conv(long in, long out, int kernel) {
+        return out * in * kernel * kernel + out;
+    }
+
+    private static long resBlock(long in, long out, long t) {
+        return 2 * in + conv(in, out, 3) + linear(t, out) + 2 * out + conv(out, out, 3) + (in == out ? 0 : conv(in, out, 1));
+    }
+
+    private static long attention(long ch) {
+        return 2 * ch + 4 * linear(ch, ch);                             // norm; query, key, value, out
     }
 
     @Override
@@ -97,44 +243,41 @@ public record UNetConfig(int imageSize, int inChannels, int outChannels, int bas
      *
      * @param m the metadata
      * @return the config
-     * @throws IllegalArgumentException naming a missing or malformed key
+     * @throws InvalidFieldException naming a missing, malformed or out-of-range key
      */
     public static UNetConfig fromMetadata(Map<String, String> m) {
+        return fromMetadata(m, "metadata");
+    }
+
+    /**
+     * Reads a config written by {@link #toMetadata()}, checking every key against its range.
+     *
+     * @param m      the metadata
+     * @param source where it comes from, for messages (usually the file)
+     * @return the config
+     * @throws InvalidFieldException naming the source and a missing, malformed or out-of-range key
+     */
+    public static UNetConfig fromMetadata(Map<String, String> m, String source) {
+        MetadataReader r = new MetadataReader(m, source);
+        int imageSize = r.intIn("image_size", 1, MAX_IMAGE_SIZE);
+        int in = r.intIn("in_channels", 1, MAX_IMAGE_CHANNELS);
+        int out = r.intIn("out_channels", 1, MAX_IMAGE_CHANNELS);
+        int base = r.intIn("base_channels", 1, MAX_CHANNELS);
+        int[] mults = r.intsIn("channel_mults", 1, MAX_LEVELS, 1, MAX_CHANNELS);
+        int blocks = r.intIn("blocks_per_level", 1, MAX_BLOCKS_PER_LEVEL);
         Set<Integer> attn = new TreeSet<>();
-        for (int r : ints(m, "attention_resolutions")) {
-            attn.add(r);
+        for (int res : r.intsIn("attention_resolutions", 0, MAX_IMAGE_SIZE, 1, imageSize)) {
+            attn.add(res);
         }
-        return new UNetConfig(num(m, "image_size"), num(m, "in_channels"), num(m, "out_channels"),
-                num(m, "base_channels"), ints(m, "channel_mults"), num(m, "blocks_per_level"), attn,
-                num(m, "groups"), num(m, "heads"), num(m, "num_classes"), Float.parseFloat(get(m, "dropout")));
-    }
-
-    private static String get(Map<String, String> m, String key) {
-        String v = m.get(key);
-        if (v == null) {
-            throw new IllegalArgumentException("UNetConfig: metadata lacks the key '" + key + "'");
+        int groups = r.intIn("groups", 1, MAX_CHANNELS);
+        int heads = r.intIn("heads", 1, MAX_CHANNELS);
+        int classes = r.intIn("num_classes", 0, MAX_CLASSES);
+        float dropout = r.floatIn("dropout", 0f, 1f, true);
+        String[] problem = problem(imageSize, in, out, base, mults, blocks, attn, groups, heads, classes, dropout);
+        if (problem != null) {
+            throw r.invalid(problem[0], r.string(problem[0]), problem[2]);
         }
-        return v;
-    }
-
-    private static int num(Map<String, String> m, String key) {
-        try {
-            return Integer.parseInt(get(m, key).trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("UNetConfig: metadata key '" + key + "' is not an integer: " + m.get(key));
-        }
-    }
-
-    private static int[] ints(Map<String, String> m, String key) {
-        String v = get(m, key).trim();
-        if (v.isEmpty()) {
-            return new int[0];
-        }
-        try {
-            return Arrays.stream(v.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("UNetConfig: metadata key '" + key + "' is not a list of integers: " + v);
-        }
+        return new UNetConfig(imageSize, in, out, base, mults, blocks, attn, groups, heads, classes, dropout);
     }
 
     private static String join(int[] v) {
