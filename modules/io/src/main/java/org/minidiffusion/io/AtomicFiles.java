@@ -13,10 +13,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * Writes files atomically: to a temporary file in the same directory, forced to disk, then
  * renamed over the target, so readers see either the old file or the complete new one.
  */
-final class AtomicFiles {
+public final class AtomicFiles {
     /** Writes the content of a file. */
     @FunctionalInterface
-    interface Body {
+    public interface Body {
         /**
          * Writes everything to {@code channel}.
          *
@@ -36,7 +36,7 @@ final class AtomicFiles {
      * @param bytes  its new content
      * @throws IOException if writing fails; {@code target} is then unchanged
      */
-    static void write(Path target, byte[] bytes) throws IOException {
+    public static void write(Path target, byte[] bytes) throws IOException {
         write(target, channel -> writeFully(channel, ByteBuffer.wrap(bytes)));
     }
 
@@ -50,7 +50,7 @@ final class AtomicFiles {
      * @param body   writes the content
      * @throws IOException if writing fails
      */
-    static void write(Path target, Body body) throws IOException {
+    public static void write(Path target, Body body) throws IOException {
         Path file = target.toAbsolutePath();
         Path tmp = file.resolveSibling("." + file.getFileName() + "."
                 + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
