@@ -52,6 +52,8 @@ final class ModelFile {
     private static final String BETA_SCHEDULE = "beta_schedule";
     private static final String TRAIN_TIMESTEPS = "train_timesteps";
     private static final String EMA_PREFIX = "ema.";
+    /** The most diffusion steps a model file may declare; 1000 is usual. */
+    static final int MAX_TRAIN_TIMESTEPS = 100_000;
 
     private ModelFile() {
     }
@@ -158,8 +160,9 @@ final class ModelFile {
      * @return the model
      * @throws NoSuchFileException if the file does not exist
      * @throws IOException         if it cannot be read or is not valid safetensors
-     * @throws DemoException       naming the file if it is not a mini-diffusion model or its
-     *                             weights do not fit the architecture in its metadata
+     * @throws DemoException       naming the file if it is not a mini-diffusion model, a
+     *                             metadata value is out of range, or its weights are not finite
+     *                             or do not fit the architecture in its metadata
      */
     static Model read(Path file) throws IOException {
         if (!Files.exists(file)) {
@@ -186,13 +189,50 @@ final class ModelFile {
             UNetConfig config = UNetConfig.fromMetadata(meta);
             PredictionType prediction = PredictionType.valueOf(required(meta, PREDICTION).toUpperCase(Locale.ROOT));
             BetaSchedule schedule = BetaSchedule.valueOf(required(meta, BETA_SCHEDULE).toUpperCase(Locale.ROOT));
-            int timesteps = Integer.parseInt(required(meta, TRAIN_TIMESTEPS));
+            int timesteps = intKey(meta, TRAIN_TIMESTEPS, 2, MAX_TRAIN_TIMESTEPS);
+            checkFinite(weights);
             UNet unet = new UNet(config, new Rng(0));
             unet.loadStateDict(weights);
             unet.train(false);
             return new Model(file, unet, prediction, schedule, timesteps, meta);
         } catch (IllegalArgumentException e) { // also ShapeException
             throw new DemoException(file + " is not a usable model file: " + e.getMessage(), e);
+        } catch (RuntimeException e) { // a metadata value that the architecture does not check, such as groups 0
+            throw new DemoException(file + " is not a usable model file: no U-Net can be built from its metadata ("
+                    + e.getMessage() + ")", e);
+        }
+    }
+
+    /** Returns an integer metadata value in {@code [min, max]}, or says which key is wrong and why. */
+    private static int intKey(Map<String, String> meta, String key, int min, int max) {
+        String v = required(meta, key);
+        try {
+            int n = Integer.parseInt(v);
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("its metadata key '" + key + "' is '" + v + "'; it must be an integer in ["
+                + min + ", " + max + "]");
+    }
+
+    /** Refuses weights with NaN or infinite values, which would sample only NaN (a black image). */
+    private static void checkFinite(Map<String, Tensor> weights) {
+        for (Map.Entry<String, Tensor> e : weights.entrySet()) {
+            float[] values = e.getValue().toArray();
+            int bad = 0;
+            for (float v : values) {
+                if (!Float.isFinite(v)) {
+                    bad++;
+                }
+            }
+            if (bad > 0) {
+                throw new IllegalArgumentException("its weight '" + e.getKey() + "' has " + bad + " non-finite value"
+                        + (bad == 1 ? "" : "s") + " (NaN or infinity) of " + values.length + ", so every sample would"
+                        + " be NaN; the training that wrote it diverged, use an earlier model file");
+            }
         }
     }
 

@@ -56,28 +56,28 @@ class WorkloadBenchTests {
 
     @Test
     void anUnknownOptionIsAUsageErrorThatListsTheOptions() {
-        assertEquals(2, run("bench-model", "--quick"));
-        assertTrue(err().startsWith("error: unknown option '--quick' for 'bench-model'; it takes --backend, --budget, "
-                + "--json, --skip-ddim, --timing" + System.lineSeparator() + "usage:"), err());
+        assertEquals(1, run("bench-model", "--quick"));
+        assertEquals("error: unknown option '--quick' for 'bench-model'; it takes --backend, --budget, "
+                + "--json, --skip-ddim, --timing (see 'help')" + System.lineSeparator(), err());
     }
 
     @Test
     void anUnknownTimingIsAUsageError() {
-        assertEquals(2, run("bench-model", "--timing", "fast"));
+        assertEquals(1, run("bench-model", "--timing", "fast"));
         assertTrue(err().startsWith("error: --timing of 'bench-model' must be one of best, single, got 'fast'"), err());
     }
 
     @Test
     void aBudgetMustBeAPositiveNumberOfSeconds() {
-        assertEquals(2, run("bench-model", "--budget", "0"));
+        assertEquals(1, run("bench-model", "--budget", "0"));
         assertTrue(err().startsWith("error: --budget of 'bench-model' needs an integer in [1, 604800], got '0'"), err());
-        assertEquals(2, run("bench-model", "--budget", "15m"));
+        assertEquals(1, run("bench-model", "--budget", "15m"));
         assertTrue(err().contains("error: --budget of 'bench-model' needs an integer in [1, 604800], got '15m'"), err());
     }
 
     @Test
     void skipDdimTakesNoValue() {
-        assertEquals(2, run("bench-model", "--skip-ddim=yes"));
+        assertEquals(1, run("bench-model", "--skip-ddim=yes"));
         assertTrue(err().startsWith("error: option '--skip-ddim' takes no value"), err());
     }
 }
