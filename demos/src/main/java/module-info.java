@@ -11,6 +11,8 @@
  */
 module org.minidiffusion.demos {
     requires org.minidiffusion.core;
+    requires org.minidiffusion.nn;
+    requires org.minidiffusion.io;
     requires org.minidiffusion.diffusion;
     requires java.management;
 }

@@ -7,6 +7,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -21,14 +22,18 @@ import org.minidiffusion.io.FashionMnist;
  * The command-line entry point of the demos: {@code backends}, {@code mlp}, {@code bench},
  * {@code train}, {@code generate}, {@code classifier-train}, {@code evaluate} or {@code help}.
  *
- * <p>A bad command line prints a one-line error and the usage and exits with code 2; a missing or
- * unknown backend, a missing file or a diverging training run prints the reason, without a stack
- * trace, and exits with code 1.
+ * <p>Every failure, whether a bad command line, a missing or unknown backend, a missing, damaged or
+ * invalid file, or a diverging training run, prints one line {@code error: <reason>} on standard
+ * error and exits with code 1 (2 for a bad command line). No stack trace is printed unless the global option
+ * {@code --verbose} is given.
  */
 public final class Demos {
     /** The usage text. */
     static final String USAGE = String.join(System.lineSeparator(),
             "usage: java --module-path demos/target/lib:<backend jar> -m org.minidiffusion.demos/org.minidiffusion.demos.Demos <command> [options]",
+            "",
+            "global option:",
+            "  --verbose                      print the stack trace of an error (anywhere on the command line)",
             "",
             "commands:",
             "  backends                       show the discovered compute backends and which one is used, and why",
@@ -67,7 +72,7 @@ public final class Demos {
             "           [--count N] [--backend ID]",
             "                                 sample --count images into a PNG grid with one row per class; --model also",
             "                                 takes a training checkpoint (defaults: --model " + GenerateCommand.DEFAULT_MODEL,
-            "                                 --out " + GenerateCommand.DEFAULT_OUT + " --sampler " + GenerateCommand.DEFAULT_SAMPLER
+            "                                 --out " + GenerateCommand.DEFAULT_OUT + " --sampler " + GenerateCommand.DEFAULT_SAMPLER.id()
                     + " --steps " + GenerateCommand.DEFAULT_STEPS + " --eta " + GenerateCommand.DEFAULT_ETA + " --guidance "
                     + GenerateCommand.DEFAULT_GUIDANCE + " --seed " + GenerateCommand.DEFAULT_SEED + " --count "
                     + GenerateCommand.DEFAULT_COUNT + ")",
@@ -88,7 +93,13 @@ public final class Demos {
             "backends: put backend-scalar.jar (module org.minidiffusion.backend.scalar) and/or backend-parallel.jar",
             "(module org.minidiffusion.backend.parallel) on the module path; the highest priority wins unless",
             "-D" + Backends.PROPERTY + "=<id> or the environment variable " + Backends.ENV + " names one;",
-            "--backend <id> of bench-model, train, generate, classifier-train and evaluate sets -D" + Backends.PROPERTY + "=<id>.");
+            "--backend <id> of bench-model, train, generate, classifier-train and evaluate runs that command on backend <id>",
+            "without changing the default.");
+
+    /** The global option that adds stack traces to error messages. */
+    static final String VERBOSE = "--verbose";
+
+    private static final String HELP = "help";
 
     private Demos() {
     }
@@ -112,109 +123,124 @@ public final class Demos {
      * @param args the subcommand and its options
      * @param out  the standard output
      * @param err  the standard error
-     * @return the exit code: 0 on success, 1 if no backend can be used or the command fails for a
-     *         reason the user can fix (such as a missing file), 2 for a bad command line
+     * @return the exit code: 0 on success, 2 for a bad command line, 1 for any other failure (no
+     *         usable backend, a missing or invalid file, ...), each reported in one line on {@code err}
      */
     static int run(String[] args, PrintStream out, PrintStream err) {
+        boolean verbose = Arrays.asList(args).contains(VERBOSE);
+        String[] rest = Arrays.stream(args).filter(a -> !a.equals(VERBOSE)).toArray(String[]::new);
+        String command = rest.length == 0 ? "help" : rest[0];
         try {
-            String command = args.length == 0 ? "help" : args[0];
-            switch (command) {
-                case "help", "-h", "--help" -> {
-                    Options.parse(command, args, 1, Set.of());
-                    out.println(USAGE);
-                }
-                case "backends" -> {
-                    Options.parse(command, args, 1, Set.of());
-                    backends(out);
-                }
-                case "mlp" -> {
-                    Options o = Options.parse(command, args, 1, Set.of("steps", "seed", "lr"));
-                    int steps = o.intValue("steps", MlpDemo.DEFAULT_STEPS, 0, 1_000_000);
-                    MlpDemo.Config config = new MlpDemo.Config(steps, o.longValue("seed", MlpDemo.DEFAULT_SEED),
-                            o.positiveFloat("lr", MlpDemo.DEFAULT_LR, 10f), Math.max(1, steps / 10));
-                    reportSelection(out);
-                    out.println();
-                    MlpDemo.train(config, out);
-                }
-                case "bench" -> {
-                    Options o = Options.parse(command, args, 1, Set.of("size", "iters", "warmup"));
-                    int size = o.intValue("size", MatmulBench.DEFAULT_SIZE, 1, 8192);
-                    int iters = o.intValue("iters", MatmulBench.DEFAULT_ITERS, 1, 1000);
-                    int warmup = o.intValue("warmup", MatmulBench.DEFAULT_WARMUP, 0, 1000);
-                    List<Backend> found = Backends.available();
-                    if (found.isEmpty()) {
-                        Backends.selection(); // throws the "no backend found" explanation
-                    }
-                    out.println("backends found: " + ids(found));
-                    MatmulBench.run(found, size, warmup, iters, out);
-                }
-                case "bench-model" -> {
-                    Options o = Options.parse(command, args, 1, Set.of("backend", "timing", "budget"),
-                            Set.of("skip-ddim", "json"));
-                    WorkloadBench.Timing timing = WorkloadBench.Timing.valueOf(o.choice("timing", "best",
-                            Set.of("best", "single")).toUpperCase(Locale.ROOT));
-                    double budget = o.has("budget") ? o.intValue("budget", 0, 1, 7 * 24 * 3600) : Double.POSITIVE_INFINITY;
-                    var settings = new WorkloadBench.Settings(timing, !o.flag("skip-ddim"), budget);
-                    boolean json = o.flag("json");
-                    try (Backends.Scope scope = useBackend(o, json ? err : out)) {
-                        var result = WorkloadBench.run(settings, json ? err : out); // prints a line per row
-                        if (json) {
-                            out.println(WorkloadBench.json(result));
-                        }
-                    }
-                }
-                case "train" -> {
-                    Options o = Options.parse(command, args, 1, TrainCommand.OPTIONS, TrainCommand.FLAGS);
-                    TrainCommand.Settings settings = TrainCommand.parse(o);
-                    try (Backends.Scope scope = useBackend(o, out)) {
-                        TrainCommand.run(settings, out);
-                    }
-                }
-                case "generate" -> {
-                    Options o = Options.parse(command, args, 1, GenerateCommand.OPTIONS);
-                    GenerateCommand.Settings settings = GenerateCommand.parse(o);
-                    try (Backends.Scope scope = useBackend(o, out)) {
-                        GenerateCommand.run(settings, out);
-                    }
-                }
-                case "classifier-train" -> {
-                    Options o = Options.parse(command, args, 1, ClassifierCommand.OPTIONS);
-                    ClassifierCommand.Settings settings = ClassifierCommand.parse(o);
-                    try (Backends.Scope scope = useBackend(o, out)) {
-                        ClassifierCommand.run(settings, out);
-                    }
-                }
-                case "evaluate" -> {
-                    Options o = Options.parse(command, args, 1, EvaluateCommand.OPTIONS);
-                    GenerateCommand.Settings settings = GenerateCommand.parse(o);
-                    Path classifier = o.path("classifier", EvaluateCommand.DEFAULT_CLASSIFIER);
-                    try (Backends.Scope scope = useBackend(o, out)) {
-                        EvaluateCommand.run(settings, o.has("out"), classifier, out);
-                    }
-                }
-                default -> throw new UsageException("unknown command '" + command + "'");
-            }
+            runCommand(command, rest, out, err);
             return 0;
         } catch (UsageException e) {
-            err.println("error: " + e.getMessage());
-            err.println(USAGE);
-            return 2;
+            fail(out, err, e.getMessage() + " (see '" + HELP + "')", e, verbose);
+            return 2; // a bad command line, as POSIX utilities report it
         } catch (BackendException | DemoException | TrainingDivergedException e) {
-            out.flush();
-            err.println("error: " + e.getMessage());
-            return 1;
+            return fail(out, err, e.getMessage(), e, verbose);
         } catch (IOException e) {
-            out.flush();
-            err.println("error: " + describe(e));
-            return 1;
+            return fail(out, err, describe(e), e, verbose);
         } catch (UncheckedIOException e) {
-            out.flush();
-            err.println("error: " + describe(e.getCause()));
-            return 1;
+            return fail(out, err, describe(e.getCause()), e, verbose);
+        } catch (RuntimeException e) {
+            if (e.getMessage() != null && (e instanceof IllegalArgumentException
+                    || e.getClass().getName().startsWith("org.minidiffusion."))) {
+                return fail(out, err, e.getMessage(), e, verbose); // the library's validation: a value or file
+            }
+            return fail(out, err, command + " failed: " + e + (verbose ? "" : " (rerun with " + VERBOSE
+                    + " for the stack trace)"), e, verbose);
         } catch (OutOfMemoryError e) {
-            out.flush();
-            err.println("error: " + outOfMemory(args.length == 0 ? "help" : args[0], Runtime.getRuntime().maxMemory()));
-            return 1;
+            return fail(out, err, outOfMemory(command, Runtime.getRuntime().maxMemory()), e, verbose);
+        }
+    }
+
+    /** Reports a failure in one line, with the stack trace only if asked for; returns the exit code 1. */
+    private static int fail(PrintStream out, PrintStream err, String message, Throwable e, boolean verbose) {
+        out.flush();
+        err.println("error: " + message.strip().replaceAll("\\s*\\R\\s*", "; "));
+        if (verbose) {
+            e.printStackTrace(err);
+        }
+        return 1;
+    }
+
+    /** Runs one command; every failure propagates to {@link #run}. */
+    private static void runCommand(String command, String[] args, PrintStream out, PrintStream err) throws IOException {
+        switch (command) {
+            case "help", "-h", "--help" -> {
+                Options.parse(command, args, 1, Set.of());
+                out.println(USAGE);
+            }
+            case "backends" -> {
+                Options.parse(command, args, 1, Set.of());
+                backends(out);
+            }
+            case "mlp" -> {
+                Options o = Options.parse(command, args, 1, Set.of("steps", "seed", "lr"));
+                int steps = o.intValue("steps", MlpDemo.DEFAULT_STEPS, 0, 1_000_000);
+                MlpDemo.Config config = new MlpDemo.Config(steps, o.longValue("seed", MlpDemo.DEFAULT_SEED),
+                        o.positiveFloat("lr", MlpDemo.DEFAULT_LR, 10f), Math.max(1, steps / 10));
+                reportSelection(out);
+                out.println();
+                MlpDemo.train(config, out);
+            }
+            case "bench" -> {
+                Options o = Options.parse(command, args, 1, Set.of("size", "iters", "warmup"));
+                int size = o.intValue("size", MatmulBench.DEFAULT_SIZE, 1, 8192);
+                int iters = o.intValue("iters", MatmulBench.DEFAULT_ITERS, 1, 1000);
+                int warmup = o.intValue("warmup", MatmulBench.DEFAULT_WARMUP, 0, 1000);
+                List<Backend> found = Backends.available();
+                if (found.isEmpty()) {
+                    Backends.selection(); // throws the "no backend found" explanation
+                }
+                out.println("backends found: " + ids(found));
+                MatmulBench.run(found, size, warmup, iters, out);
+            }
+            case "bench-model" -> {
+                Options o = Options.parse(command, args, 1, Set.of("backend", "timing", "budget"),
+                        Set.of("skip-ddim", "json"));
+                WorkloadBench.Timing timing = WorkloadBench.Timing.valueOf(o.choice("timing", "best",
+                        Set.of("best", "single")).toUpperCase(Locale.ROOT));
+                double budget = o.has("budget") ? o.intValue("budget", 0, 1, 7 * 24 * 3600) : Double.POSITIVE_INFINITY;
+                var settings = new WorkloadBench.Settings(timing, !o.flag("skip-ddim"), budget);
+                boolean json = o.flag("json");
+                try (Backends.Scope scope = useBackend(o, json ? err : out)) {
+                    var result = WorkloadBench.run(settings, json ? err : out); // prints a line per row
+                    if (json) {
+                        out.println(WorkloadBench.json(result));
+                    }
+                }
+            }
+            case "train" -> {
+                Options o = Options.parse(command, args, 1, TrainCommand.OPTIONS, TrainCommand.FLAGS);
+                TrainCommand.Settings settings = TrainCommand.parse(o);
+                try (Backends.Scope scope = useBackend(o, out)) {
+                    TrainCommand.run(settings, out);
+                }
+            }
+            case "generate" -> {
+                Options o = Options.parse(command, args, 1, GenerateCommand.OPTIONS);
+                GenerateCommand.Settings settings = GenerateCommand.parse(o);
+                try (Backends.Scope scope = useBackend(o, out)) {
+                    GenerateCommand.run(settings, out);
+                }
+            }
+            case "classifier-train" -> {
+                Options o = Options.parse(command, args, 1, ClassifierCommand.OPTIONS);
+                ClassifierCommand.Settings settings = ClassifierCommand.parse(o);
+                try (Backends.Scope scope = useBackend(o, out)) {
+                    ClassifierCommand.run(settings, out);
+                }
+            }
+            case "evaluate" -> {
+                Options o = Options.parse(command, args, 1, EvaluateCommand.OPTIONS);
+                GenerateCommand.Settings settings = GenerateCommand.parse(o);
+                Path classifier = o.path("classifier", EvaluateCommand.DEFAULT_CLASSIFIER);
+                try (Backends.Scope scope = useBackend(o, out)) {
+                    EvaluateCommand.run(settings, o.has("out"), classifier, out);
+                }
+            }
+            default -> throw new UsageException("unknown command '" + command + "'");
         }
     }
 
@@ -240,9 +266,9 @@ public final class Demos {
     }
 
     /**
-     * Chooses the backend of a command: {@code --backend <id>} sets the system property
-     * {@value Backends#PROPERTY} before discovery (so {@code -D} works just as well) and makes that
-     * backend current on this thread, even if the default was chosen earlier in this JVM.
+     * Chooses the backend of a command: {@code --backend <id>} makes that backend current on this
+     * thread for the command, without changing the default (which {@code -D}{@value Backends#PROPERTY}
+     * or the environment chooses); without it, the current backend stays.
      *
      * @param o   the command's options
      * @param out where the choice is reported
@@ -252,16 +278,14 @@ public final class Demos {
     private static Backends.Scope useBackend(Options o, PrintStream out) {
         String id = o.string("backend", null);
         if (id != null) {
-            System.setProperty(Backends.PROPERTY, id.trim());
+            Backend chosen = Backends.get(id.trim());
+            out.println("using backend '" + chosen.id() + "' (" + chosen.description() + "), chosen by --backend");
+            return Backends.use(chosen);
         }
         Backends.Selection selection = Backends.selection();
-        Backend backend = id == null ? Backends.current() : Backends.get(id.trim());
-        if (backend == selection.backend()) {
-            out.println("using " + selection.describe());
-        } else {
-            out.println("using backend '" + backend.id() + "' (" + backend.description() + ")"
-                    + (id == null ? "" : ", chosen by --backend"));
-        }
+        Backend backend = Backends.current();
+        out.println("using " + (backend == selection.backend() ? selection.describe()
+                : "backend '" + backend.id() + "' (" + backend.description() + ")"));
         return Backends.use(backend);
     }
 

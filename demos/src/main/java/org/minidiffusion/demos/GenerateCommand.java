@@ -30,7 +30,7 @@ final class GenerateCommand {
      * steps gets 92 of 100 images recognised by {@code evaluate} against DDPM's 100, and leaves
      * speckles on a few backgrounds, which DDPM's fresh noise at every step washes out.
      */
-    static final String DEFAULT_SAMPLER = "ddpm";
+    static final SamplerKind DEFAULT_SAMPLER = SamplerKind.DDPM;
     /** The sampling steps by default. */
     static final int DEFAULT_STEPS = 100;
     /** DDIM's {@code η} by default: deterministic sampling. */
@@ -54,7 +54,7 @@ final class GenerateCommand {
      *
      * @param model    the model file
      * @param out      the PNG to write
-     * @param sampler  {@code ddim} or {@code ddpm}
+     * @param sampler  the sampler
      * @param steps    the sampling steps
      * @param eta      DDIM's {@code η}
      * @param guidance the classifier-free guidance scale
@@ -62,7 +62,7 @@ final class GenerateCommand {
      * @param count    the number of images, spread over the classes in order
      * @param chunk    the most images sampled together
      */
-    record Settings(Path model, Path out, String sampler, int steps, float eta, float guidance, long seed, int count,
+    record Settings(Path model, Path out, SamplerKind sampler, int steps, float eta, float guidance, long seed, int count,
                     int chunk) {
         /**
          * Returns the defaults, which {@code evaluate} uses.
@@ -103,8 +103,8 @@ final class GenerateCommand {
      * @throws UsageException if an option is out of range
      */
     static Settings parse(Options o) {
-        String sampler = o.choice("sampler", DEFAULT_SAMPLER, Set.of("ddim", "ddpm"));
-        if (o.has("eta") && !sampler.equals("ddim")) {
+        SamplerKind sampler = SamplerKind.of(o.choice("sampler", DEFAULT_SAMPLER.id(), SamplerKind.ids()));
+        if (o.has("eta") && !sampler.takesEta()) {
             throw new UsageException("--eta applies to --sampler ddim only");
         }
         return new Settings(
@@ -158,11 +158,11 @@ final class GenerateCommand {
         }
         int classes = model.unet().config().numClasses();
         int[] labels = Sampling.labelsInClassOrder(s.count(), Math.max(1, classes));
-        Sampler sampler = Sampling.sampler(s.sampler(), model.schedule(), model.prediction(), s.eta());
+        Sampler sampler = s.sampler().create(model.schedule(), model.prediction(), s.eta());
         float guidance = classes > 0 ? s.guidance() : 1f;
         int chunks = (s.count() + s.chunk() - 1) / s.chunk();
         out.printf(Locale.ROOT, "sampling %d images (%s) with %s, %d step%s, guidance %s, seed %d%s%n",
-                s.count(), perClass(labels, classes), describeSampler(s), s.steps(), s.steps() == 1 ? "" : "s",
+                s.count(), perClass(labels, classes), s.sampler().describe(s.eta()), s.steps(), s.steps() == 1 ? "" : "s",
                 guidance, s.seed(),
                 chunks > 1 ? ", in " + chunks + " chunks of up to " + s.chunk() : "");
         long total = (long) chunks * s.steps();
@@ -225,10 +225,6 @@ final class GenerateCommand {
                 model.file(), size == null ? "" : size + " ", parameters, model.unet().config().numClasses(),
                 steps >= 0 ? ", trained " + steps + " steps" : "",
                 model.prediction().name().toLowerCase(Locale.ROOT), model.betaSchedule().name().toLowerCase(Locale.ROOT));
-    }
-
-    private static String describeSampler(Settings s) {
-        return s.sampler().equals("ddim") ? "DDIM (eta " + s.eta() + ")" : "DDPM";
     }
 
     private static String perClass(int[] labels, int classes) {

@@ -158,8 +158,9 @@ final class ModelFile {
      * @return the model
      * @throws NoSuchFileException if the file does not exist
      * @throws IOException         if it cannot be read or is not valid safetensors
-     * @throws DemoException       naming the file if it is not a mini-diffusion model or its
-     *                             weights do not fit the architecture in its metadata
+     * @throws DemoException       naming the file if it is not a mini-diffusion model, a
+     *                             metadata value is out of range, or its weights are not finite
+     *                             or do not fit the architecture in its metadata
      */
     static Model read(Path file) throws IOException {
         if (!Files.exists(file)) {
@@ -192,7 +193,7 @@ final class ModelFile {
             UNet unet = UNet.fromWeights(config, weights, file.toString());
             return new Model(file, unet, prediction, schedule, timesteps, meta);
         } catch (InvalidFieldException e) { // names the file, the key or tensor, the value and the range
-            throw new DemoException("not a usable model file: " + e.getMessage(), e);
+            throw new DemoException(e.source() + " is not a usable model file: " + e.detail(), e);
         } catch (IllegalArgumentException e) { // also ShapeException
             throw new DemoException(file + " is not a usable model file: " + e.getMessage(), e);
         }

@@ -3,10 +3,6 @@ package org.minidiffusion.demos;
 import java.util.Arrays;
 import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.Tensor;
-import org.minidiffusion.diffusion.DdimSampler;
-import org.minidiffusion.diffusion.DdpmSampler;
-import org.minidiffusion.diffusion.NoiseSchedule;
-import org.minidiffusion.diffusion.PredictionType;
 import org.minidiffusion.diffusion.SampleRequest;
 import org.minidiffusion.diffusion.Sampler;
 import org.minidiffusion.diffusion.unet.UNet;
@@ -37,24 +33,6 @@ final class Sampling {
          * @param total the steps over all chunks
          */
         void onStep(long done, long total);
-    }
-
-    /**
-     * Creates a sampler that clamps its estimates of {@code x_0} to {@code [-1, 1]}, the range of
-     * the training images.
-     *
-     * @param kind       {@code "ddim"} or {@code "ddpm"}
-     * @param schedule   the schedule the model was trained with
-     * @param prediction what the model predicts
-     * @param eta        DDIM's {@code η} in {@code [0, 1]}; ignored by DDPM
-     * @return the sampler
-     */
-    static Sampler sampler(String kind, NoiseSchedule schedule, PredictionType prediction, double eta) {
-        return switch (kind) {
-            case "ddim" -> new DdimSampler(schedule, prediction, true, eta);
-            case "ddpm" -> new DdpmSampler(schedule, prediction, true);
-            default -> throw new IllegalArgumentException("unknown sampler '" + kind + "'");
-        };
     }
 
     /**
@@ -99,6 +77,7 @@ final class Sampling {
         int channels = unet.config().inChannels();
         int size = unet.config().imageSize();
         int classes = unet.config().numClasses();
+        int nullClass = unet.config().nullClass();
         int chunks = (n + chunk - 1) / chunk;
         long total = (long) chunks * steps;
         Rng rng = new Rng(seed);
@@ -110,7 +89,7 @@ final class Sampling {
             if (classes > 0) {
                 request = request.withClassLabels(Arrays.copyOfRange(labels, from, from + b));
                 if (guidance != 1f) {
-                    request = request.withGuidance(guidance, classes);
+                    request = request.withGuidance(guidance, nullClass);
                 }
             }
             long before = (long) k * steps;

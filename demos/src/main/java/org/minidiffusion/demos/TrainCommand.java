@@ -3,13 +3,14 @@ package org.minidiffusion.demos;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.Reader;
-import java.io.Writer;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,10 +18,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.stream.Collectors;
 import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.Tensor;
+import org.minidiffusion.diffusion.InvalidFieldException;
 import org.minidiffusion.diffusion.NoiseSchedule;
 import org.minidiffusion.diffusion.Sampler;
 import org.minidiffusion.diffusion.train.TrainConfig;
@@ -29,7 +29,9 @@ import org.minidiffusion.diffusion.train.TrainingData;
 import org.minidiffusion.diffusion.train.TrainingDivergedException;
 import org.minidiffusion.diffusion.unet.UNet;
 import org.minidiffusion.diffusion.unet.UNetConfig;
+import org.minidiffusion.io.AtomicFiles;
 import org.minidiffusion.io.FashionMnist;
+import org.minidiffusion.io.FileFormatException;
 import org.minidiffusion.io.Images;
 import org.minidiffusion.io.Plot;
 
@@ -92,7 +94,6 @@ final class TrainCommand {
 
     private static final int LOSS_PLOT_WIDTH = 800;
     private static final int LOSS_PLOT_HEIGHT = 400;
-    private static final int WINDOW = 50;
     private static final long SAMPLE_SEED_SALT = 0x5A3D1E5L;
 
     private TrainCommand() {
@@ -198,6 +199,18 @@ final class TrainCommand {
     }
 
     /**
+     * A run ready to train: the trainer, where it came from and the data it trains on.
+     *
+     * @param trainer   the trainer, new or resumed
+     * @param modelName the U-Net size, {@code custom} if a resumed run does not say
+     * @param dataDir   the directory of IDX files
+     * @param split     the split trained on
+     * @param images    the number of training images
+     */
+    private record Run(Trainer trainer, String modelName, Path dataDir, String split, int images) {
+    }
+
+    /**
      * Trains, starting or resuming a run.
      *
      * @param s   the settings
@@ -209,25 +222,76 @@ final class TrainCommand {
      * @throws TrainingDivergedException  if the loss becomes NaN; the last checkpoint is intact
      */
     static Result run(Settings s, PrintStream out) throws IOException {
+        Run run = open(s, out);
+        Trainer trainer = run.trainer();
+        int total = trainer.config().steps();
+        int sampleEvery = s.sampleEvery() >= 0 ? s.sampleEvery() : defaultSampleEvery(total);
+        TrainReport report = new TrainReport(out, s.out(), trainer.config());
+        report.plan(run.modelName(), trainer.model(), run.images(), run.dataDir(), run.split(), s.checkpointEvery(),
+                sampleEvery);
+
+        Map<String, String> extra = new LinkedHashMap<>();
+        extra.put("data", run.dataDir().toString());
+        extra.put("split", run.split());
+        extra.put("model_size", run.modelName());
+        extra.put(ModelFile.CLASS_NAMES, String.join(",", FashionMnist.CLASS_NAMES));
+
+        long first = trainer.completedSteps();
+        double[] losses = new double[total];
+        Arrays.fill(losses, Double.NaN);
+        if (first > 0) {
+            readLosses(s.out().resolve(LOSSES_CSV), losses, first);
+        }
+        train(trainer, s, sampleEvery, losses, extra, report);
+        report.summary(trainer.completedSteps() - first);
+        return new Result(trainer.completedSteps(), Arrays.copyOf(losses, (int) trainer.completedSteps()), s.out());
+    }
+
+    /**
+     * The training loop: steps until the planned total, saving every {@code --checkpoint-every}
+     * steps and sampling a grid every {@code sampleEvery} steps, and at the end.
+     */
+    private static void train(Trainer trainer, Settings s, int sampleEvery, double[] losses, Map<String, String> extra,
+                              TrainReport report) throws IOException {
+        Path dir = s.out();
+        int total = trainer.config().steps();
+        report.start(total);
+        while (trainer.completedSteps() < total) {
+            long t0 = System.nanoTime();
+            Trainer.StepResult r;
+            try {
+                r = trainer.step();
+            } catch (TrainingDivergedException e) {
+                report.stop();
+                throw e;
+            }
+            int step = (int) r.step();
+            losses[step - 1] = r.loss();
+            report.step(step, r.loss(), System.nanoTime() - t0);
+            boolean last = step == total;
+            if (step % s.checkpointEvery() == 0 || last) {
+                save(trainer, dir, losses, extra);
+                report.saved(step);
+            }
+            if ((sampleEvery > 0 && step % sampleEvery == 0) || last) {
+                Path png = dir.resolve(SAMPLES).resolve(String.format(Locale.ROOT, "step-%06d.png", step));
+                report.sampling(step, trainer.emaModel().config(), png);
+                long s0 = System.nanoTime();
+                writeSampleGrid(trainer.emaModel(), trainer.config(), s.sampleSteps(), png);
+                report.sampled(step, png, s.sampleSteps(), System.nanoTime() - s0);
+            }
+        }
+        report.stop();
+    }
+
+    /**
+     * Opens the run {@code s} asks for: checks the output directory, loads the data, and resumes
+     * the checkpoint or builds a new model.
+     */
+    private static Run open(Settings s, PrintStream out) throws IOException {
         Path dir = s.out();
         Path checkpoint = dir.resolve(CHECKPOINT);
-        Properties recorded = new Properties();
-        if (s.resume()) {
-            if (!Files.exists(checkpoint)) {
-                throw new DemoException("--resume: there is no checkpoint " + checkpoint
-                        + " to continue from; start a new run without --resume");
-            }
-            Path info = dir.resolve(RUN_INFO);
-            if (Files.exists(info)) {
-                try (Reader r = Files.newBufferedReader(info, StandardCharsets.UTF_8)) {
-                    recorded.load(r);
-                }
-            }
-        } else if (Files.exists(checkpoint)) {
-            throw new DemoException(dir + " already holds a training run (" + checkpoint + "); continue it with --resume"
-                    + " (and --steps to extend it), or pass another --out");
-        }
-
+        Properties recorded = recordedRun(s);
         boolean sameData = s.data() == null && recorded.getProperty("data") != null;
         Path dataDir = s.data() != null ? s.data() : sameData ? Path.of(recorded.getProperty("data")) : FashionMnist.DEFAULT_DIR;
         String split = s.split() != null ? s.split()
@@ -238,139 +302,83 @@ final class TrainCommand {
             throw new DemoException(dataDir + ": the images are " + images.height() + "x" + images.width()
                     + "; the U-Net needs square images");
         }
-        TrainingData data = TrainingData.of(images);
-
-        Trainer trainer;
-        String modelName;
-        if (s.resume()) {
-            String expected = recorded.getProperty("images");
-            if (expected != null && !expected.equals(Integer.toString(images.size()))) {
-                throw new DemoException("the run in " + dir + " trains on " + expected + " images (" + recorded.getProperty("data")
-                        + ", split " + recorded.getProperty("split") + ") but " + dataDir + " (split " + split + ") has "
-                        + images.size() + "; resume with the same --data and --split");
-            }
-            trainer = resume(checkpoint, data, s.steps(), dir);
-            modelName = recorded.getProperty("model", "custom");
-            out.printf(Locale.ROOT, "resuming %s at step %d of %d%n", checkpoint, trainer.completedSteps(),
-                    trainer.config().steps());
-        } else {
-            UNetConfig config;
-            try {
-                config = s.model().config(images.height(), 1, FashionMnist.CLASS_NAMES.size());
-            } catch (IllegalArgumentException e) {
-                throw new DemoException("cannot build a " + s.model().id() + " U-Net for " + images.height() + "x"
-                        + images.width() + " images: " + e.getMessage(), e);
-            }
-            if (images.size() < s.batch()) {
-                throw new DemoException("--batch " + s.batch() + " is larger than the data set (" + images.size() + " images)");
-            }
-            trainer = new Trainer(new UNet(config, new Rng(s.seed())), trainConfig(s), data);
-            modelName = s.model().id();
-            Files.createDirectories(dir);
-            Properties info = new Properties();
-            info.setProperty("data", dataDir.toString());
-            info.setProperty("split", split);
-            info.setProperty("images", Integer.toString(images.size()));
-            info.setProperty("model", modelName);
-            writeAtomically(dir.resolve(RUN_INFO), w -> info.store(w, "mini-diffusion training run"));
+        if (!s.resume()) {
+            return newRun(s, images, dataDir, split);
         }
-
-        TrainConfig config = trainer.config();
-        int total = config.steps();
-        int sampleEvery = s.sampleEvery() >= 0 ? s.sampleEvery() : defaultSampleEvery(total);
-        UNetConfig unet = trainer.model().config();
-        int parameters = trainer.model().parameters().values().stream().mapToInt(p -> p.shape().numel()).sum();
-        out.printf(Locale.ROOT, "training a %s U-Net (%s; %,d parameters)%n", modelName,
-                describe(unet), parameters);
-        out.printf(Locale.ROOT, "  on %d images of %s (split %s), %d classes%n", images.size(), dataDir, split,
-                unet.numClasses());
-        out.printf(Locale.ROOT, "  %d steps of %d images: AdamW lr %s, %d warm-up steps then cosine decay, EMA decay %.4g,"
-                        + " class dropout %s, %s prediction, %s schedule, seed %d%n",
-                config.steps(), config.batchSize(), config.learningRate(), config.warmupSteps(), config.emaDecay(),
-                config.classDropout(), config.prediction().name().toLowerCase(Locale.ROOT),
-                config.betaSchedule().name().toLowerCase(Locale.ROOT), config.seed());
-        out.printf(Locale.ROOT, "  writing to %s: %s every %d steps, %s (EMA weights, for 'generate --model'), %s/step-NNNNNN.png %s,"
-                        + " %s and %s%n", dir, CHECKPOINT, s.checkpointEvery(), MODEL, SAMPLES,
-                sampleEvery > 0 ? "every " + sampleEvery + " steps" : "at the end", LOSS_PNG, LOSSES_CSV);
-
-        Map<String, String> extra = new LinkedHashMap<>();
-        extra.put("data", dataDir.toString());
-        extra.put("split", split);
-        extra.put("model_size", modelName);
-        extra.put(ModelFile.CLASS_NAMES, String.join(",", FashionMnist.CLASS_NAMES));
-
-        long first = trainer.completedSteps();
-        double[] losses = new double[total];
-        Arrays.fill(losses, Double.NaN);
-        if (first > 0) {
-            readLosses(dir.resolve(LOSSES_CSV), losses, first);
+        String expected = recorded.getProperty("images");
+        if (expected != null && !expected.equals(Integer.toString(images.size()))) {
+            throw new DemoException("the run in " + dir + " trains on " + expected + " images (" + recorded.getProperty("data")
+                    + ", split " + recorded.getProperty("split") + ") but " + dataDir + " (split " + split + ") has "
+                    + images.size() + "; resume with the same --data and --split");
         }
-        ProgressBar bar = new ProgressBar(out, ProgressBar.isTerminal(out), "step", total,
-                Math.min(100, ProgressBar.every(total, 20)));
-        double[] windowLoss = new double[WINDOW];
-        long[] windowNanos = new long[WINDOW];
-        int seen = 0;
-        long trainNanos = 0;
-        long started = System.nanoTime();
-        while (trainer.completedSteps() < total) {
-            long t0 = System.nanoTime();
-            Trainer.StepResult r;
-            try {
-                r = trainer.step();
-            } catch (TrainingDivergedException e) {
-                bar.finish();
-                throw e;
+        Trainer trainer = resume(checkpoint, new FashionMnistData(images), s.steps(), dir);
+        out.printf(Locale.ROOT, "resuming %s at step %d of %d%n", checkpoint, trainer.completedSteps(),
+                trainer.config().steps());
+        return new Run(trainer, recorded.getProperty("model", "custom"), dataDir, split, images.size());
+    }
+
+    /**
+     * Checks that the output directory fits the request (a run to resume, or none to overwrite)
+     * and returns what {@link #RUN_INFO} says about the run to resume, if anything.
+     */
+    private static Properties recordedRun(Settings s) throws IOException {
+        Path dir = s.out();
+        Path checkpoint = dir.resolve(CHECKPOINT);
+        Properties recorded = new Properties();
+        if (!s.resume()) {
+            if (Files.exists(checkpoint)) {
+                throw new DemoException(dir + " already holds a training run (" + checkpoint + "); continue it with"
+                        + " --resume (and --steps to extend it), or pass another --out");
             }
-            long dt = System.nanoTime() - t0;
-            trainNanos += dt;
-            int step = (int) r.step();
-            losses[step - 1] = r.loss();
-            windowLoss[seen % WINDOW] = r.loss();
-            windowNanos[seen % WINDOW] = dt;
-            seen++;
-            int n = Math.min(seen, WINDOW);
-            double meanLoss = Arrays.stream(windowLoss, 0, n).average().orElse(Double.NaN);
-            double secondsPerStep = Arrays.stream(windowNanos, 0, n).average().orElse(Double.NaN) / 1e9;
-            bar.update(step, secondsPerStep, String.format(Locale.ROOT, "loss %.4f  %.1f img/s", meanLoss,
-                    config.batchSize() / secondsPerStep));
-            boolean last = step == total;
-            if (step % s.checkpointEvery() == 0 || last) {
-                save(trainer, dir, losses, extra);
-                bar.println("step " + step + ": saved " + CHECKPOINT + ", " + MODEL + ", " + LOSS_PNG + " and " + LOSSES_CSV);
-            }
-            if ((sampleEvery > 0 && step % sampleEvery == 0) || last) {
-                Path png = dir.resolve(SAMPLES).resolve(String.format(Locale.ROOT, "step-%06d.png", step));
-                long s0 = System.nanoTime();
-                bar.println("step " + step + ": sampling " + Math.max(1, unet.numClasses()) * SAMPLE_COLUMNS
-                        + " images from the EMA weights for " + dir.relativize(png) + " ...");
-                writeSampleGrid(trainer.emaModel(), config, s.sampleSteps(), png);
-                bar.println(String.format(Locale.ROOT, "step %d: wrote %s (DDIM, %d step%s, guidance %s, %.1f s)", step,
-                        dir.relativize(png), s.sampleSteps(), s.sampleSteps() == 1 ? "" : "s", SAMPLE_GUIDANCE,
-                        (System.nanoTime() - s0) / 1e9));
+            return recorded;
+        }
+        if (!Files.exists(checkpoint)) {
+            throw new DemoException("--resume: there is no checkpoint " + checkpoint
+                    + " to continue from; start a new run without --resume");
+        }
+        Path info = dir.resolve(RUN_INFO);
+        if (Files.exists(info)) {
+            try (Reader r = Files.newBufferedReader(info, StandardCharsets.UTF_8)) {
+                recorded.load(r);
+            } catch (CharacterCodingException | IllegalArgumentException e) {
+                throw new FileFormatException(info, "is not a properties file of a training run ("
+                        + e.getMessage() + "); delete it and resume with --data and --split", e);
             }
         }
-        bar.finish();
+        return recorded;
+    }
 
-        long done = trainer.completedSteps() - first;
-        double seconds = trainNanos / 1e9;
-        if (done > 0) {
-            out.printf(Locale.ROOT, "trained %d steps in %s (%.1f img/s, %.2f s per step; %s in all with checkpoints and"
-                            + " samples)%n", done, ProgressBar.duration(seconds), done * config.batchSize() / seconds,
-                    seconds / done, ProgressBar.duration((System.nanoTime() - started) / 1e9));
+    /** Builds a new model for the data and records the data in {@link #RUN_INFO}, for {@code --resume}. */
+    private static Run newRun(Settings s, FashionMnist images, Path dataDir, String split) throws IOException {
+        UNetConfig config;
+        try {
+            config = s.model().config(images.height(), 1, FashionMnist.CLASS_NAMES.size());
+        } catch (IllegalArgumentException e) {
+            throw new DemoException("cannot build a " + s.model().id() + " U-Net for " + images.height() + "x"
+                    + images.width() + " images: " + e.getMessage(), e);
         }
-        out.println("files in " + dir + ":");
-        out.printf(Locale.ROOT, "  %-24s the EMA weights; sample with: generate --model %s%n", MODEL, dir.resolve(MODEL));
-        out.printf(Locale.ROOT, "  %-24s continue with: train --resume --out %s --steps %d%n", CHECKPOINT, dir, 2L * total);
-        out.printf(Locale.ROOT, "  %-24s sample grids, one row per class: %s%n", SAMPLES + "/",
-                String.join(", ", FashionMnist.CLASS_NAMES));
-        out.printf(Locale.ROOT, "  %-24s the loss curve; %s holds the values%n", LOSS_PNG, LOSSES_CSV);
-        return new Result(trainer.completedSteps(), Arrays.copyOf(losses, (int) trainer.completedSteps()), dir);
+        if (images.size() < s.batch()) {
+            throw new DemoException("--batch " + s.batch() + " is larger than the data set (" + images.size() + " images)");
+        }
+        Trainer trainer = new Trainer(new UNet(config, new Rng(s.seed())), trainConfig(s), new FashionMnistData(images));
+        Files.createDirectories(s.out());
+        Properties info = new Properties();
+        info.setProperty("data", dataDir.toString());
+        info.setProperty("split", split);
+        info.setProperty("images", Integer.toString(images.size()));
+        info.setProperty("model", s.model().id());
+        StringWriter text = new StringWriter();
+        info.store(text, "mini-diffusion training run");
+        AtomicFiles.write(s.out().resolve(RUN_INFO), text.toString().getBytes(StandardCharsets.UTF_8));
+        return new Run(trainer, s.model().id(), dataDir, split, images.size());
     }
 
     private static Trainer resume(Path checkpoint, TrainingData data, int steps, Path dir) throws IOException {
         Trainer trainer;
         try {
             trainer = Trainer.resume(checkpoint, data, steps);
+        } catch (InvalidFieldException e) { // names the key or tensor, the value and the range
+            throw new DemoException(e.source() + " is not a usable training checkpoint: " + e.detail(), e);
         } catch (IllegalArgumentException e) {
             throw new DemoException(checkpoint + " is not a usable training checkpoint: " + e.getMessage(), e);
         }
@@ -384,14 +392,6 @@ final class TrainCommand {
                     + " greater than " + completed + " to train further");
         }
         return trainer;
-    }
-
-    private static String describe(UNetConfig c) {
-        String mults = Arrays.stream(c.channelMults()).mapToObj(Integer::toString).collect(Collectors.joining(", "));
-        String attention = new TreeSet<>(c.attentionRes()).stream().map(r -> r + "x" + r).collect(Collectors.joining(", "));
-        return "base " + c.baseChannels() + ", mults (" + mults + "), " + c.blocksPerLevel() + " block"
-                + (c.blocksPerLevel() == 1 ? "" : "s") + " per level, attention at " + attention + ", for "
-                + c.imageSize() + "x" + c.imageSize() + "x" + c.inChannels() + " images";
     }
 
     /**
@@ -456,7 +456,7 @@ final class TrainCommand {
     static void writeSampleGrid(UNet ema, TrainConfig config, int steps, Path png) throws IOException {
         int classes = ema.config().numClasses();
         int[] labels = Sampling.labelsInClassOrder(Math.max(1, classes) * SAMPLE_COLUMNS, Math.max(1, classes));
-        Sampler sampler = Sampling.sampler("ddim", NoiseSchedule.of(config.betaSchedule(), config.trainTimesteps()),
+        Sampler sampler = SamplerKind.DDIM.create(NoiseSchedule.of(config.betaSchedule(), config.trainTimesteps()),
                 config.prediction(), 0);
         Tensor images = Sampling.generate(ema, sampler, Math.min(steps, config.trainTimesteps()), labels,
                 SAMPLE_GUIDANCE, config.seed() ^ SAMPLE_SEED_SALT, labels.length, (done, total) -> { });
@@ -473,28 +473,30 @@ final class TrainCommand {
      * @throws IOException if writing fails
      */
     static void writeLosses(Path file, double[] losses, long steps) throws IOException {
-        writeAtomically(file, w -> {
-            w.write("step,loss\n");
-            for (int i = 0; i < steps; i++) {
-                w.write((i + 1) + "," + (Double.isNaN(losses[i]) ? "" : Double.toString(losses[i])) + "\n");
-            }
-        });
+        StringBuilder csv = new StringBuilder("step,loss\n");
+        for (int i = 0; i < steps; i++) {
+            csv.append(i + 1).append(',').append(Double.isNaN(losses[i]) ? "" : Double.toString(losses[i])).append('\n');
+        }
+        AtomicFiles.write(file, csv.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     /**
-     * Reads the losses of steps {@code 1..steps} written by {@link #writeLosses}; missing or
-     * unreadable entries stay as they are.
+     * Reads the losses of steps {@code 1..steps} written by {@link #writeLosses}; missing entries,
+     * and lines that are not {@code step,loss}, stay as they are.
      *
      * @param file   the CSV file, which need not exist
      * @param losses receives the loss of step {@code s} at index {@code s - 1}
      * @param steps  the last step to read
-     * @throws IOException if the file exists but cannot be read
+     * @throws FileFormatException naming the file and line if it is not UTF-8 text
+     * @throws IOException         if the file exists but cannot be read
      */
     static void readLosses(Path file, double[] losses, long steps) throws IOException {
         if (!Files.exists(file)) {
             return;
         }
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        List<String> lines = Files.readAllLines(file, StandardCharsets.ISO_8859_1); // any bytes: checked below
+        for (int n = 0; n < lines.size(); n++) {
+            String line = utf8(file, lines.get(n), n + 1);
             int comma = line.indexOf(',');
             if (comma <= 0) {
                 continue;
@@ -511,20 +513,16 @@ final class TrainCommand {
         }
     }
 
-    /** Writes text to a file through a temporary file and a rename. */
-    private interface Body {
-        void write(Writer w) throws IOException;
-    }
-
-    private static void writeAtomically(Path file, Body body) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-            body.write(w);
-        }
+    /** Decodes one line read as ISO-8859-1 (one char per byte) as UTF-8, or explains why it is not text. */
+    private static String utf8(Path file, String latin1, int lineNumber) throws FileFormatException {
+        byte[] bytes = latin1.getBytes(StandardCharsets.ISO_8859_1);
         try {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new FileFormatException(file, "line " + lineNumber + " is not UTF-8 text; this file holds the"
+                    + " loss of each step as 'step,loss' lines: restore it, or delete it to resume without the"
+                    + " earlier losses in " + LOSS_PNG, e);
         }
     }
 }

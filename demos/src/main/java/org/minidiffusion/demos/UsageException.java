@@ -1,6 +1,6 @@
 package org.minidiffusion.demos;
 
-/** A bad command line: the launcher prints the message and the usage, and exits with code 2. */
+/** A bad command line: the launcher prints the message in one line, pointing to {@code help}, and exits with code 1. */
 final class UsageException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 

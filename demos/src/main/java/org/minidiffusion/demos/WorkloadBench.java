@@ -26,6 +26,7 @@ import org.minidiffusion.diffusion.PredictionType;
 import org.minidiffusion.diffusion.SampleRequest;
 import org.minidiffusion.diffusion.unet.UNet;
 import org.minidiffusion.diffusion.unet.UNetConfig;
+import org.minidiffusion.io.Json;
 import org.minidiffusion.nn.optim.Adam;
 
 /**
@@ -396,43 +397,12 @@ final class WorkloadBench {
      * @return one line of JSON
      */
     static String json(Result result) {
-        StringBuilder sb = new StringBuilder("{");
-        sb.append(quote("backend")).append(": ").append(quote(result.backend()));
-        sb.append(", ").append(quote("timing")).append(": ").append(quote(result.timing().id()));
-        sb.append(", ").append(quote("max heap (MiB)")).append(": ").append(result.maxHeapMiB());
-        sb.append(", ").append(quote("rows")).append(": {");
-        String sep = "";
-        for (Map.Entry<String, Double> e : result.rows().entrySet()) {
-            double v = e.getValue();
-            sb.append(sep).append(quote(e.getKey())).append(": ").append(Double.isFinite(v) ? Double.toString(v) : "null");
-            sep = ", ";
-        }
-        sb.append("}, ").append(quote("skipped")).append(": {");
-        sep = "";
-        for (Map.Entry<String, String> e : result.skipped().entrySet()) {
-            sb.append(sep).append(quote(e.getKey())).append(": ").append(quote(e.getValue()));
-            sep = ", ";
-        }
-        return sb.append("}}").toString();
-    }
-
-    /** Returns a JSON string literal. */
-    private static String quote(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("backend", result.backend());
+        json.put("timing", result.timing().id());
+        json.put("max heap (MiB)", result.maxHeapMiB());
+        json.put("rows", result.rows());
+        json.put("skipped", result.skipped());
+        return Json.write(json);
     }
 }

@@ -121,7 +121,7 @@ class GenerateCommandTests {
     @Test
     void chunkingDoesNotChangeTheShapeAndIsDeterministic() {
         var unet = new org.minidiffusion.diffusion.unet.UNet(ModelSize.MICRO.config(28, 1, 10), new Rng(4));
-        var sampler = Sampling.sampler("ddim", org.minidiffusion.diffusion.NoiseSchedule.of(
+        var sampler = SamplerKind.DDIM.create(org.minidiffusion.diffusion.NoiseSchedule.of(
                 org.minidiffusion.diffusion.BetaSchedule.COSINE, 1000), org.minidiffusion.diffusion.PredictionType.EPSILON, 0);
         int[] labels = Sampling.labelsInClassOrder(5, 10);
         long[] calls = new long[2];

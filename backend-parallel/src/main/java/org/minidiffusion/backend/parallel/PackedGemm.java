@@ -137,8 +137,8 @@ final class PackedGemm {
         for (int i = i0; i < i0 + rows; i += MC) {
             int mc = Math.min(MC, i0 + rows - i);
             int co = cOff + i * ldc;
-            if (a instanceof Packing.Strided && ((Packing.Strided) a).rowMajor()) {
-                inPlace((Packing.Strided) a, i, mc, nc, p0, kc, ap, bp, bOff, c, co, ldc, add, tile);
+            if (a instanceof Packing.StridedMatrix && ((Packing.StridedMatrix) a).rowMajor()) {
+                inPlace((Packing.StridedMatrix) a, i, mc, nc, p0, kc, ap, bp, bOff, c, co, ldc, add, tile);
             } else if (a instanceof Packing.RowCopy) {
                 // an unpacked copy, read in place; the rows that pad the last panel are zero
                 ((Packing.RowCopy) a).copyRows(i, mc, p0, kc, ap, 0);
@@ -157,7 +157,7 @@ final class PackedGemm {
      * Multiplies rows {@code [i, i + mc)} of a row-major A, read in place but for a last partial
      * panel, which is packed into {@code ap} so that no row past A's end is read.
      */
-    private static void inPlace(Packing.Strided a, int i, int mc, int nc, int p0, int kc, float[] ap,
+    private static void inPlace(Packing.StridedMatrix a, int i, int mc, int nc, int p0, int kc, float[] ap,
                                 float[] bp, int bOff, float[] c, int cOff, int ldc, boolean add,
                                 float[] tile) {
         int mr = SimdGemm.MR;

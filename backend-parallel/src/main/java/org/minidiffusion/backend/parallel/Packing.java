@@ -47,7 +47,7 @@ final class Packing {
      * @return the operand
      */
     static Operand strided(float[] data, int off, int rs, int ps) {
-        return new Strided(data, off, rs, ps, Integer.MAX_VALUE, 0);
+        return new StridedMatrix(data, off, rs, ps, Integer.MAX_VALUE, 0);
     }
 
     /**
@@ -65,7 +65,7 @@ final class Packing {
      * @return the operand
      */
     static Operand segmented(float[] data, int off, int rs, int ps, int seg, int segStride) {
-        return new Strided(data, off, rs, ps, seg, segStride);
+        return new StridedMatrix(data, off, rs, ps, seg, segStride);
     }
 
     /**
@@ -158,7 +158,7 @@ final class Packing {
     }
 
     /** A strided, possibly segmented, matrix; see {@link #segmented}. */
-    static final class Strided implements Operand {
+    static final class StridedMatrix implements Operand {
         private final float[] data;
         private final int off;
         private final int rs;
@@ -166,7 +166,7 @@ final class Packing {
         private final int seg;
         private final int segStride;
 
-        Strided(float[] data, int off, int rs, int ps, int seg, int segStride) {
+        StridedMatrix(float[] data, int off, int rs, int ps, int seg, int segStride) {
             this.data = data;
             this.off = off;
             this.rs = rs;

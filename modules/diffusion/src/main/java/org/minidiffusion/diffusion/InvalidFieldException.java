@@ -14,6 +14,7 @@ public final class InvalidFieldException extends IllegalArgumentException {
     private final String source;
     private final String field;
     private final String value;
+    private final String detail;
 
     /**
      * Creates the exception.
@@ -24,8 +25,9 @@ public final class InvalidFieldException extends IllegalArgumentException {
      * @param problem what is wrong or allowed, such as {@code "must be an integer in [1, 64]"}
      */
     public InvalidFieldException(String source, String field, String value, String problem) {
-        super(source + ": '" + field + "'" + (value == null ? "" : " = '" + shorten(value) + "'") + ": " + problem);
+        super(source + ": " + detail(field, value, problem));
         this.source = source;
+        this.detail = detail(field, value, problem);
         this.field = field;
         this.value = value;
     }
@@ -55,6 +57,19 @@ public final class InvalidFieldException extends IllegalArgumentException {
      */
     public String value() {
         return value;
+    }
+
+    /**
+     * Returns the message without its source: the field, the value and what is allowed.
+     *
+     * @return the detail, such as {@code "'groups' = '0': must be an integer in [1, 4096]"}
+     */
+    public String detail() {
+        return detail;
+    }
+
+    private static String detail(String field, String value, String problem) {
+        return "'" + field + "'" + (value == null ? "" : " = '" + shorten(value) + "'") + ": " + problem;
     }
 
     /** Keeps a hostile value from flooding the message. */

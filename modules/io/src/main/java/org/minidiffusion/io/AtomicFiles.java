@@ -22,10 +22,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * target deletes every such file that no live writer holds locked, so crashes do not accumulate
  * temporary files.
  */
-final class AtomicFiles {
+public final class AtomicFiles {
     /** Writes the content of a file. */
     @FunctionalInterface
-    interface Body {
+    public interface Body {
         /**
          * Writes everything to {@code channel}.
          *
@@ -45,7 +45,7 @@ final class AtomicFiles {
      * @param bytes  its new content
      * @throws IOException if writing fails; {@code target} is then unchanged
      */
-    static void write(Path target, byte[] bytes) throws IOException {
+    public static void write(Path target, byte[] bytes) throws IOException {
         write(target, channel -> writeFully(channel, ByteBuffer.wrap(bytes)));
     }
 
@@ -59,7 +59,7 @@ final class AtomicFiles {
      * @param body   writes the content
      * @throws IOException if writing fails
      */
-    static void write(Path target, Body body) throws IOException {
+    public static void write(Path target, Body body) throws IOException {
         Path file = target.toAbsolutePath();
         String prefix = tempPrefix(file);
         Path tmp = file.resolveSibling(prefix + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36)

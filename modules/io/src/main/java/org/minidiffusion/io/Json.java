@@ -6,14 +6,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A small, strict JSON (RFC 8259) reader and string quoter, enough for safetensors headers.
+ * A small, strict JSON (RFC 8259) reader and writer, enough for safetensors headers and the
+ * benchmarks' one-line reports.
  *
- * <p>Values become {@code Map<String, Object>} (insertion-ordered), {@code List<Object>},
- * {@code String}, {@code Long} (integers), {@code Double} (other numbers), {@code Boolean} or
- * {@code null}. Duplicate keys, unpaired surrogates in <code>&#92;u</code> escapes, trailing commas,
- * comments and anything after the value except whitespace are errors.
+ * <p>The reader (package-private) turns values into {@code Map<String, Object>} (insertion-ordered),
+ * {@code List<Object>}, {@code String}, {@code Long} (integers), {@code Double} (other numbers),
+ * {@code Boolean} or {@code null}. Duplicate keys, unpaired surrogates in <code>&#92;u</code>
+ * escapes, trailing commas, comments and anything after the value except whitespace are errors.
+ * {@link #write} writes the same kinds of values back.
  */
-final class Json {
+public final class Json {
     /** Thrown for malformed input; the message gives the character offset. */
     static final class JsonException extends Exception {
         private static final long serialVersionUID = 1L;
@@ -60,7 +62,7 @@ final class Json {
      * @param s the string
      * @return the quoted literal
      */
-    static String quote(String s) {
+    public static String quote(String s) {
         StringBuilder b = new StringBuilder(s.length() + 2).append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -80,6 +82,56 @@ final class Json {
             }
         }
         return b.append('"').toString();
+    }
+
+    /**
+     * Returns a value as one line of JSON, with {@code ", "} and {@code ": "} between items as
+     * Python's {@code json.dumps} writes them.
+     *
+     * @param value a {@code Map} (keys written as strings, in its iteration order), an
+     *              {@code Iterable}, a {@code String}, a {@code Number} (non-finite ones as
+     *              {@code null}, which JSON has instead of NaN), a {@code Boolean} or {@code null}
+     * @return the JSON text
+     * @throws IllegalArgumentException for a value of any other type
+     */
+    public static String write(Object value) {
+        StringBuilder b = new StringBuilder();
+        write(b, value);
+        return b.toString();
+    }
+
+    private static void write(StringBuilder b, Object value) {
+        if (value == null || value instanceof Boolean) {
+            b.append(value);
+        } else if (value instanceof String s) {
+            b.append(quote(s));
+        } else if (value instanceof Double || value instanceof Float) {
+            double d = ((Number) value).doubleValue();
+            b.append(!Double.isFinite(d) ? "null" : value instanceof Float ? value.toString() : Double.toString(d));
+        } else if (value instanceof Long || value instanceof Integer || value instanceof Short
+                || value instanceof Byte) {
+            b.append(value);
+        } else if (value instanceof Map<?, ?> map) {
+            b.append('{');
+            String separator = "";
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                b.append(separator).append(quote(String.valueOf(e.getKey()))).append(": ");
+                write(b, e.getValue());
+                separator = ", ";
+            }
+            b.append('}');
+        } else if (value instanceof Iterable<?> items) {
+            b.append('[');
+            String separator = "";
+            for (Object item : items) {
+                b.append(separator);
+                write(b, item);
+                separator = ", ";
+            }
+            b.append(']');
+        } else {
+            throw new IllegalArgumentException("Json.write: cannot write a " + value.getClass().getName());
+        }
     }
 
     private Object value(int depth) throws JsonException {

@@ -165,8 +165,8 @@ public final class Trainer {
     }
 
     private int[] dropLabels(int[] labels, Rng rng) {
-        int nullClass = model.config().numClasses();
-        if (nullClass == 0) {
+        int nullClass = model.config().nullClass();
+        if (nullClass < 0) {
             return null;
         }
         int[] out = labels.clone();

@@ -1,7 +1,6 @@
 package org.minidiffusion.diffusion.train;
 
 import org.minidiffusion.core.api.Tensor;
-import org.minidiffusion.io.FashionMnist;
 
 /** Labelled images to train on, scaled to {@code [-1, 1]}. */
 public interface TrainingData {
@@ -29,25 +28,4 @@ public interface TrainingData {
      * @return the batch
      */
     Batch batch(int[] indices);
-
-    /**
-     * Adapts a Fashion-MNIST split.
-     *
-     * @param data the loaded split
-     * @return the data
-     */
-    static TrainingData of(FashionMnist data) {
-        return new TrainingData() {
-            @Override
-            public int size() {
-                return data.size();
-            }
-
-            @Override
-            public Batch batch(int[] indices) {
-                FashionMnist.Batch b = data.batch(indices);
-                return new Batch(b.images(), b.labels());
-            }
-        };
-    }
 }

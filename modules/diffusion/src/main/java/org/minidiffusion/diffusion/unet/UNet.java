@@ -234,7 +234,7 @@ public final class UNet extends AbstractLayer implements Denoiser {
         int[] classes = labels;
         if (classes == null) {
             classes = new int[t.length];
-            java.util.Arrays.fill(classes, config.numClasses());
+            java.util.Arrays.fill(classes, config.nullClass());
         }
         return temb.add(classEmbed.lookup(classes));
     }

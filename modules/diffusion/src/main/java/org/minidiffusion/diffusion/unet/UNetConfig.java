@@ -218,6 +218,17 @@ public record UNetConfig(int imageSize, int inChannels, int outChannels, int bas
     }
 
     /**
+     * Returns the label that means "no class": training drops labels to it and classifier-free
+     * guidance passes it for the unconditional prediction (Ho and Salimans 2022, Algorithm 1).
+     *
+     * @return {@code numClasses}, the extra row of the class embedding; or −1 for an
+     *         unconditional model, which has no labels
+     */
+    public int nullClass() {
+        return numClasses > 0 ? numClasses : -1;
+    }
+
+    /**
      * Returns the config as string pairs, for safetensors metadata.
      *
      * @return an ordered map
