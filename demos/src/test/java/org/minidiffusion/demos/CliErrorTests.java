@@ -33,7 +33,12 @@ class CliErrorTests {
     Path dir;
 
     private static void assertOneLineError(DemoRun run) {
-        assertEquals(1, run.code(), run.toString());
+        assertOneLineError(run, 1);
+    }
+
+    /** Asserts one {@code error:} line and no stack trace; {@code code} is 2 for a bad command line. */
+    private static void assertOneLineError(DemoRun run, int code) {
+        assertEquals(code, run.code(), run.toString());
         assertTrue(run.err().startsWith("error: "), run.toString());
         assertEquals(1, run.err().lines().count(), "one line on stderr\n" + run);
         assertFalse(run.hasStackTrace(), run.toString());
@@ -42,7 +47,7 @@ class CliErrorTests {
     @Test
     void aBadOptionIsOneLineWithoutTheUsage() {
         DemoRun run = DemoRun.of("mlp", "--epochs", "3");
-        assertOneLineError(run);
+        assertOneLineError(run, 2);
         assertTrue(run.err().startsWith("error: unknown option '--epochs' for 'mlp'; it takes --"), run.toString());
         assertEquals("", run.out());
     }
