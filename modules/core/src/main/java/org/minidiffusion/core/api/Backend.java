@@ -27,9 +27,10 @@ public final class Backend {
             List<ServiceLoader.Provider<TensorFactory>> found = ServiceLoader.load(TensorFactory.class,
                     TensorFactory.class.getClassLoader()).stream().collect(Collectors.toList());
             if (found.size() != 1) {
+                List<String> types = found.stream().map(p -> p.type().getName()).collect(Collectors.toList());
                 throw new BackendException("the core needs exactly one " + TensorFactory.class.getName()
-                        + " (its own), found " + found.stream().map(p -> p.type().getName()).collect(Collectors.toList())
-                        + "; is the org.minidiffusion.core jar complete and on the path only once?");
+                        + " (its own), found " + types
+                        + "; is the org.minidiffusion.core jar complete, and on the path only once?");
             }
             return found.get(0).get();
         }
@@ -179,7 +180,8 @@ public final class Backend {
      */
     public Tensor full(float value, int... shape) {
         Shape s = Shape.of(shape);
-        float[] data = value == 0f ? Tensors.FACTORY.allocateZeroed(s.numel()) : Tensors.FACTORY.allocate(s.numel());
+        TensorFactory f = Tensors.FACTORY;
+        float[] data = value == 0f ? f.allocateZeroed(s.numel()) : f.allocate(s.numel());
         if (value != 0f) {
             java.util.Arrays.fill(data, value);
         }
