@@ -6,9 +6,12 @@ package org.minidiffusion.backend.parallel;
  *
  * <p>The statistics are summed in {@code double} with four partial sums, so they do not wait on one
  * another; the result differs from the scalar reference by rounding only. The normalisation
- * subtracts the mean first, {@code ((x − μ)·rstd)·gamma + beta} as the reference writes it: folding
- * {@code μ} into the shift, {@code x·(rstd·gamma) + (beta − μ·rstd·gamma)}, would round
- * {@code x·rstd·gamma} at the magnitude of the mean and lose the digits of a small spread.
+ * subtracts the mean before it scales, {@code (x − μ)·(rstd·gamma) + beta}: folding {@code μ} into
+ * the shift, {@code x·(rstd·gamma) + (beta − μ·rstd·gamma)}, would round {@code x·rstd·gamma} at
+ * the magnitude of the mean and lose the digits of a small spread. The double {@code μ} is split
+ * into two floats, {@code μ = hi + lo}, and {@code (x − hi) − lo} is taken in float, accurate
+ * to about an ulp of {@code x − μ} (for {@code x} near {@code hi} the first difference is exact),
+ * so the loop stays in float, where the JIT vectorises it.
  */
 final class GroupNormKernel {
     private GroupNormKernel() {
@@ -27,13 +30,15 @@ final class GroupNormKernel {
             float r = (float) (1 / Math.sqrt(variance + eps));
             mean[ng] = (float) mu;
             rstd[ng] = r;
+            float muHi = (float) mu;
+            float muLo = (float) (mu - muHi);
             for (int j = 0; j < perGroup; j++) {
                 int c = ng % groups * perGroup + j;
-                float scale = gamma == null ? 1f : gamma[c];
+                float scale = r * (gamma == null ? 1f : gamma[c]);
                 float shift = beta == null ? 0f : beta[c];
                 int at = from + j * spatial;
                 for (int i = at; i < at + spatial; i++) {
-                    out[i] = (float) ((x[i] - mu) * r) * scale + shift; // eq. 1, then eq. 3
+                    out[i] = ((x[i] - muHi) - muLo) * scale + shift; // eq. 1, then eq. 3
                 }
             }
         });

@@ -95,7 +95,7 @@ public interface Kernels {
      * {@code μ = Σ x / length}, then {@code Σ (x − μ)² / (length − correction)}, each sum added in
      * axis order and the result rounded to float once.
      *
-     * <p>Two passes keep the variance of values far from zero exact to float precision, where the
+     * <p>Two passes keep the variance of values far from zero accurate to float precision, where the
      * one-pass {@code E[x²] − E[x]²} cancels catastrophically.
      *
      * @param x          contiguous input

@@ -42,7 +42,7 @@ import org.minidiffusion.testkit.Tolerance;
  * error is about 1e-5 absolute, at the unscaled floor itself. This is float32 arithmetic, not our
  * code: PyTorch's own float32 run of the same network, against the same float64 reference, reaches
  * 0.84 x the unscaled DEFAULT bound on exactly those elements (and our backends 0.79 and 0.37
- * with float reductions; 0.44 and 0.36 since reductions add in double), so
+ * with float reductions; 0.44 and 0.42 since reductions add in double), so
  * a backend that only sums in another order could fail it. Scaled, the worst is about 0.1 x the
  * bound, and a real bug, which moves values by the order of the tensor itself, is still three
  * orders of magnitude above it.
