@@ -7,9 +7,12 @@ import org.minidiffusion.core.api.Tensor;
  * The training side of flow matching: the forward process, the velocity target and the loss.
  *
  * <pre>{@code
- * double[] t = TimestepDistribution.logitNormal(0, 1).sample(rng, batch);
+ * double[] t = TimestepDistribution.logitNormal(0, 1).sample(rng, batch);   // SD3's training times
  * Tensor noise = Tensor.randn(rng, x0.shape().toArray());
- * Tensor loss = FlowMatching.loss(model.predict(FlowMatching.noisy(x0, noise, t), timesteps, labels), x0, noise);
+ * float[] timesteps = new float[batch];                                    // the model reads σ·T
+ * for (int i = 0; i < batch; i++) timesteps[i] = (float) (t[i] * 1000);
+ * Tensor v = model.predict(FlowMatching.noisy(x0, noise, t), timesteps, labels);
+ * FlowMatching.loss(v, x0, noise).backward();
  * }</pre>
  */
 public final class FlowMatching {
