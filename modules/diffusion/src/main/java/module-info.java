@@ -13,6 +13,7 @@ module org.minidiffusion.diffusion {
     requires org.eclipse.collections.impl;
 
     exports org.minidiffusion.diffusion;
+    exports org.minidiffusion.diffusion.flow;
     exports org.minidiffusion.diffusion.unet;
     exports org.minidiffusion.diffusion.train;
 }
