@@ -1,5 +1,9 @@
 package org.minidiffusion.vae;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.minidiffusion.core.api.AbstractLayer;
 import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.ShapeException;
@@ -23,8 +27,14 @@ import org.minidiffusion.nn.Conv2d;
  * AutoencoderKL vae = new AutoencoderKL(AutoencoderKLConfig.fromJson(dir.resolve("config.json")), new Rng(0));
  * vae.loadStateDict(Safetensors.read(dir.resolve("diffusion_pytorch_model.safetensors")).tensors());
  * }</pre>
+ * Files saved by diffusers before version 0.14 name the mid-block attention {@code query}, {@code key},
+ * {@code value} and {@code proj_attn}; {@link #renameLegacyAttentionKeys} maps them to today's names.
  */
 public final class AutoencoderKL extends AbstractLayer {
+    /** {@code <prefix>.attentions.<i>.<legacy name>.<weight or bias>}. */
+    private static final Pattern LEGACY_ATTENTION =
+            Pattern.compile("(.*\\.attentions\\.\\d+\\.)(query|key|value|proj_attn)(\\.(?:weight|bias))");
+
     private final AutoencoderKLConfig config;
     private final Encoder encoder;
     private final Decoder decoder;
@@ -47,6 +57,37 @@ public final class AutoencoderKL extends AbstractLayer {
                 ? child("quant_conv", new Conv2d(2 * latent, 2 * latent, 1, 1, 0, rng)) : null;
         this.postQuantConv = config.usePostQuantConv()
                 ? child("post_quant_conv", new Conv2d(latent, latent, 1, 1, 0, rng)) : null;
+    }
+
+    /**
+     * Returns the state dict with the attention names of older diffusers files ({@code query},
+     * {@code key}, {@code value}, {@code proj_attn}) renamed to today's ({@code to_q}, {@code to_k},
+     * {@code to_v}, {@code to_out.0}), as diffusers does when it loads such a file; other keys and
+     * every tensor are kept as they are.
+     *
+     * @param state tensors by name, as read from a checkpoint
+     * @return a new map in the same order
+     */
+    public static Map<String, Tensor> renameLegacyAttentionKeys(Map<String, Tensor> state) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        state.forEach((key, value) -> {
+            Matcher m = LEGACY_ATTENTION.matcher(key);
+            String name = key;
+            if (m.matches()) {
+                String modern = switch (m.group(2)) {
+                    case "query" -> "to_q";
+                    case "key" -> "to_k";
+                    case "value" -> "to_v";
+                    default -> "to_out.0";
+                };
+                name = m.group(1) + modern + m.group(3);
+            }
+            if (out.put(name, value) != null) {
+                throw new IllegalArgumentException("renameLegacyAttentionKeys: '" + key + "' and another key both map to '"
+                        + name + "'");
+            }
+        });
+        return out;
     }
 
     /**

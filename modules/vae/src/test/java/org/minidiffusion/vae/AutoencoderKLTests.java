@@ -143,6 +143,24 @@ class AutoencoderKLTests {
         assertTrue(e.getMessage().contains("encoder.mid_block.attentions.0.to_q.weight"), e.getMessage());
     }
 
+    /** Files saved by diffusers before 0.14 name the attention query, key, value and proj_attn. */
+    @Test
+    void legacyAttentionNamesAreRenamed() {
+        AutoencoderKLConfig config = AutoencoderKLConfig.of(new int[] {4, 8}, 1, 2, 2);
+        AutoencoderKL source = new AutoencoderKL(config, new Rng(7));
+        Map<String, Tensor> legacy = new LinkedHashMap<>();
+        source.stateDict().forEach((k, v) -> legacy.put(k.replace(".to_q.", ".query.").replace(".to_k.", ".key.")
+                .replace(".to_v.", ".value.").replace(".to_out.0.", ".proj_attn."), v));
+        assertTrue(legacy.containsKey("decoder.mid_block.attentions.0.proj_attn.bias"));
+        assertTrue(legacy.containsKey("encoder.mid_block.attentions.0.key.weight"));
+        Map<String, Tensor> renamed = AutoencoderKL.renameLegacyAttentionKeys(legacy);
+        assertEquals(List.copyOf(source.stateDict().keySet()), List.copyOf(renamed.keySet()));
+        AutoencoderKL loaded = new AutoencoderKL(config, new Rng(8));
+        loaded.loadStateDict(renamed);
+        Tensor x = Tensor.randn(new Rng(9), 1, 3, 4, 4);
+        assertArrayEquals(source.forward(x).toArray(), loaded.forward(x).toArray());
+    }
+
     /** The diffusion model sees (z − shift) · scale; unscaleLatent inverts it. */
     @Test
     void latentScalingAndItsInverse() {
