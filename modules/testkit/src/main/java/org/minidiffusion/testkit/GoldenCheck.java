@@ -136,7 +136,7 @@ public final class GoldenCheck {
      */
     public static <T> T load(Class<?> anchor, String resource, Reader<T> reader) {
         URL url = anchor.getResource(resource);
-        assertNotNull(url, "missing test resource " + resource + "; run /usr/bin/python3 tools/golden_layers.py");
+        assertNotNull(url, "missing test resource " + resource + "; the golden_*.py script under tools/ that writes it regenerates it");
         try {
             return reader.read(Path.of(url.toURI()));
         } catch (IOException | URISyntaxException e) {

@@ -1,0 +1,361 @@
+package org.minidiffusion.vae;
+
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The architecture of an {@link AutoencoderKL}, with one component per key of diffusers'
+ * {@code config.json} for {@code AutoencoderKL}; each component is that key in camel case
+ * ({@code block_out_channels} is {@link #blockOutChannels()}), and a key missing from a file takes
+ * diffusers' default.
+ *
+ * @param inChannels           {@code in_channels}: image channels in (default 3)
+ * @param outChannels          {@code out_channels}: image channels out (default 3)
+ * @param downBlockTypes       {@code down_block_types}: one {@code "DownEncoderBlock2D"} per level
+ * @param upBlockTypes         {@code up_block_types}: one {@code "UpDecoderBlock2D"} per level
+ * @param blockOutChannels     {@code block_out_channels}: the channels of each encoder level (default (64));
+ *                             every level but the last halves the resolution
+ * @param layersPerBlock       {@code layers_per_block}: residual blocks per encoder level; decoder levels have one more (default 1)
+ * @param actFn                {@code act_fn}: the activation, {@code "silu"} (the only one supported)
+ * @param latentChannels       {@code latent_channels}: channels of the latent (default 4)
+ * @param normNumGroups        {@code norm_num_groups}: GroupNorm groups, dividing every level's channels (default 32)
+ * @param sampleSize           {@code sample_size}: the image size the model was trained at (default 32); informative
+ * @param scalingFactor        {@code scaling_factor}: multiplies the latent for the diffusion model (default 0.18215)
+ * @param shiftFactor          {@code shift_factor}: subtracted from the latent before scaling ({@code null}, default, is 0)
+ * @param useQuantConv         {@code use_quant_conv}: whether a 1x1 {@code quant_conv} follows the encoder (default true)
+ * @param usePostQuantConv     {@code use_post_quant_conv}: whether a 1x1 {@code post_quant_conv} precedes the decoder (default true)
+ * @param midBlockAddAttention {@code mid_block_add_attention}: whether the mid blocks have self-attention (default true)
+ */
+public record AutoencoderKLConfig(int inChannels, int outChannels, List<String> downBlockTypes,
+                                  List<String> upBlockTypes, int[] blockOutChannels, int layersPerBlock,
+                                  String actFn, int latentChannels, int normNumGroups, int sampleSize,
+                                  float scalingFactor, float shiftFactor, boolean useQuantConv,
+                                  boolean usePostQuantConv, boolean midBlockAddAttention) {
+    /** The epsilon of every GroupNorm of the autoencoder, fixed in diffusers' code. */
+    static final float NORM_EPS = 1e-6f;
+
+    private static final String DOWN = "DownEncoderBlock2D";
+    private static final String UP = "UpDecoderBlock2D";
+    private static final String CLASS_NAME = "AutoencoderKL";
+
+    /** Keys of diffusers' configs that do not change the computation here; they are read past. */
+    private static final Set<String> IGNORED = Set.of("force_upcast", "latents_mean", "latents_std");
+
+    /** Validates the sizes; an invalid value throws {@link IllegalArgumentException} naming its key. */
+    public AutoencoderKLConfig {
+        blockOutChannels = blockOutChannels.clone();
+        downBlockTypes = List.copyOf(downBlockTypes);
+        upBlockTypes = List.copyOf(upBlockTypes);
+        Objects.requireNonNull(actFn, "act_fn");
+        positive("in_channels", inChannels);
+        positive("out_channels", outChannels);
+        positive("layers_per_block", layersPerBlock);
+        positive("latent_channels", latentChannels);
+        positive("norm_num_groups", normNumGroups);
+        positive("sample_size", sampleSize);
+        if (blockOutChannels.length == 0) {
+            throw new IllegalArgumentException("AutoencoderKLConfig: block_out_channels is empty");
+        }
+        for (int i = 0; i < blockOutChannels.length; i++) {
+            if (blockOutChannels[i] <= 0 || blockOutChannels[i] % normNumGroups != 0) {
+                throw new IllegalArgumentException("AutoencoderKLConfig: block_out_channels[" + i + "] = "
+                        + blockOutChannels[i] + " is not a positive multiple of norm_num_groups = " + normNumGroups);
+            }
+        }
+        blockTypes("down_block_types", downBlockTypes, DOWN, blockOutChannels.length);
+        blockTypes("up_block_types", upBlockTypes, UP, blockOutChannels.length);
+        if (!actFn.equals("silu")) {
+            throw new IllegalArgumentException("AutoencoderKLConfig: act_fn \"" + actFn
+                    + "\" is not supported; AutoencoderKL checkpoints use \"silu\"");
+        }
+        if (!Float.isFinite(scalingFactor) || scalingFactor == 0f) {
+            throw new IllegalArgumentException("AutoencoderKLConfig: scaling_factor must be finite and non-zero, got "
+                    + scalingFactor);
+        }
+        if (!Float.isFinite(shiftFactor)) {
+            throw new IllegalArgumentException("AutoencoderKLConfig: shift_factor must be finite, got " + shiftFactor);
+        }
+    }
+
+    /**
+     * Returns a configuration with diffusers' defaults but for the given sizes.
+     *
+     * @param blockOutChannels the channels of each level
+     * @param layersPerBlock   residual blocks per encoder level
+     * @param latentChannels   channels of the latent
+     * @param normNumGroups    GroupNorm groups
+     * @return the configuration, with 3 image channels, scaling factor 0.18215 and no shift
+     */
+    public static AutoencoderKLConfig of(int[] blockOutChannels, int layersPerBlock, int latentChannels,
+                                         int normNumGroups) {
+        return new AutoencoderKLConfig(3, 3, Collections.nCopies(blockOutChannels.length, DOWN),
+                Collections.nCopies(blockOutChannels.length, UP), blockOutChannels, layersPerBlock, "silu",
+                latentChannels, normNumGroups, 32, 0.18215f, 0f, true, true, true);
+    }
+
+    private static void positive(String key, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException("AutoencoderKLConfig: " + key + " must be positive, got " + value);
+        }
+    }
+
+    private static void blockTypes(String key, List<String> types, String expected, int levels) {
+        if (types.size() != levels) {
+            throw new IllegalArgumentException("AutoencoderKLConfig: " + key + " has " + types.size()
+                    + " entries but block_out_channels has " + levels);
+        }
+        for (int i = 0; i < types.size(); i++) {
+            if (!expected.equals(types.get(i))) {
+                throw new IllegalArgumentException("AutoencoderKLConfig: " + key + "[" + i + "] is \"" + types.get(i)
+                        + "\"; only \"" + expected + "\" is supported");
+            }
+        }
+    }
+
+    @Override
+    public int[] blockOutChannels() {
+        return blockOutChannels.clone();
+    }
+
+    /**
+     * Returns how much the encoder shrinks each side: {@code 2^(levels − 1)}.
+     *
+     * @return the factor f; images must have sides divisible by it
+     */
+    public int downsamplingFactor() {
+        return 1 << (blockOutChannels.length - 1);
+    }
+
+    /**
+     * Reads diffusers' {@code config.json} of an {@code AutoencoderKL}.
+     *
+     * <p>Keys starting with {@code _} ({@code _class_name}, {@code _diffusers_version}, ...) and
+     * {@code force_upcast}, {@code latents_mean} and {@code latents_std} are read past; any other
+     * key this record does not know is an error, so that a misspelt key cannot silently fall back
+     * to a default. A {@code _class_name} other than {@code AutoencoderKL} is an error.
+     *
+     * @param file the {@code config.json}
+     * @return the configuration
+     * @throws ConfigFileException naming the file and the key, if the file is malformed or a value is invalid
+     * @throws IOException         if the file cannot be read
+     */
+    public static AutoencoderKLConfig fromJson(Path file) throws IOException {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+        } catch (CharacterCodingException e) {
+            throw new ConfigFileException(file, null, "is not valid UTF-8");
+        }
+        return fromJson(text, file);
+    }
+
+    /**
+     * Parses the text of a {@code config.json}; see {@link #fromJson(Path)}.
+     *
+     * @param json   the JSON text
+     * @param source where the text came from, named in errors
+     * @return the configuration
+     * @throws ConfigFileException naming the source and the key, if the text is malformed or a value is invalid
+     */
+    public static AutoencoderKLConfig fromJson(String json, Path source) throws ConfigFileException {
+        Object root;
+        try {
+            root = ConfigJson.parse(json);
+        } catch (ConfigJson.MalformedException e) {
+            throw new ConfigFileException(source, null, e.getMessage());
+        }
+        if (!(root instanceof Map)) {
+            throw new ConfigFileException(source, null, "expected a JSON object, got " + describe(root));
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = (Map<String, Object>) root;
+        Reader r = new Reader(source, map);
+        Object className = map.get("_class_name");
+        if (className != null && !CLASS_NAME.equals(className)) {
+            throw new ConfigFileException(source, "_class_name", "is " + describe(className)
+                    + ", not \"" + CLASS_NAME + "\"; this is the config of another model");
+        }
+        int[] channels = r.intArray("block_out_channels", new int[] {64});
+        List<String> down = r.strings("down_block_types", Collections.nCopies(channels.length, DOWN));
+        List<String> up = r.strings("up_block_types", Collections.nCopies(channels.length, UP));
+        int in = r.integer("in_channels", 3);
+        int out = r.integer("out_channels", 3);
+        int layers = r.integer("layers_per_block", 1);
+        String act = r.string("act_fn", "silu");
+        int latent = r.integer("latent_channels", 4);
+        int groups = r.integer("norm_num_groups", 32);
+        int sample = r.integer("sample_size", 32);
+        float scaling = r.number("scaling_factor", 0.18215f, false);
+        float shift = r.number("shift_factor", 0f, true);
+        boolean quant = r.bool("use_quant_conv", true);
+        boolean postQuant = r.bool("use_post_quant_conv", true);
+        boolean midAttention = r.bool("mid_block_add_attention", true);
+        for (String key : map.keySet()) {
+            if (!key.startsWith("_") && !IGNORED.contains(key) && !r.read.contains(key)) {
+                throw new ConfigFileException(source, key, "is not a key of AutoencoderKL's config");
+            }
+        }
+        try {
+            return new AutoencoderKLConfig(in, out, down, up, channels, layers, act, latent, groups, sample, scaling,
+                    shift, quant, postQuant, midAttention);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigFileException(source, null, e.getMessage());
+        }
+    }
+
+    private static String describe(Object v) {
+        if (v == null) {
+            return "null";
+        }
+        if (v instanceof String s) {
+            return "\"" + s + "\"";
+        }
+        if (v instanceof Map) {
+            return "an object";
+        }
+        if (v instanceof List) {
+            return "an array";
+        }
+        return v.toString();
+    }
+
+    /** Typed access to the keys of one config object, remembering which were read. */
+    private static final class Reader {
+        private final Path source;
+        private final Map<String, Object> map;
+        private final Set<String> read = new java.util.HashSet<>();
+
+        Reader(Path source, Map<String, Object> map) {
+            this.source = source;
+            this.map = map;
+        }
+
+        private Object get(String key) {
+            read.add(key);
+            return map.get(key);
+        }
+
+        int integer(String key, int fallback) throws ConfigFileException {
+            Object v = get(key);
+            if (v == null && !map.containsKey(key)) {
+                return fallback;
+            }
+            return toInt(key, v, "");
+        }
+
+        private int toInt(String key, Object v, String where) throws ConfigFileException {
+            if (v instanceof Long l && l >= Integer.MIN_VALUE && l <= Integer.MAX_VALUE) {
+                return l.intValue();
+            }
+            throw new ConfigFileException(source, key, where + "expected an integer, got " + describe(v));
+        }
+
+        float number(String key, float fallback, boolean nullable) throws ConfigFileException {
+            Object v = get(key);
+            if (v == null && (nullable || !map.containsKey(key))) {
+                return fallback;
+            }
+            if (v instanceof Long l) {
+                return l.floatValue();
+            }
+            if (v instanceof Double d) {
+                return d.floatValue();
+            }
+            throw new ConfigFileException(source, key, "expected a number, got " + describe(v));
+        }
+
+        boolean bool(String key, boolean fallback) throws ConfigFileException {
+            Object v = get(key);
+            if (v == null && !map.containsKey(key)) {
+                return fallback;
+            }
+            if (v instanceof Boolean b) {
+                return b;
+            }
+            throw new ConfigFileException(source, key, "expected true or false, got " + describe(v));
+        }
+
+        String string(String key, String fallback) throws ConfigFileException {
+            Object v = get(key);
+            if (v == null && !map.containsKey(key)) {
+                return fallback;
+            }
+            if (v instanceof String s) {
+                return s;
+            }
+            throw new ConfigFileException(source, key, "expected a string, got " + describe(v));
+        }
+
+        int[] intArray(String key, int[] fallback) throws ConfigFileException {
+            Object v = get(key);
+            if (v == null && !map.containsKey(key)) {
+                return fallback;
+            }
+            if (!(v instanceof List<?> list) || list.isEmpty()) {
+                throw new ConfigFileException(source, key, "expected a non-empty array of integers, got " + describe(v));
+            }
+            int[] out = new int[list.size()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = toInt(key, list.get(i), "element " + i + ": ");
+            }
+            return out;
+        }
+
+        List<String> strings(String key, List<String> fallback) throws ConfigFileException {
+            Object v = get(key);
+            if (v == null && !map.containsKey(key)) {
+                return fallback;
+            }
+            if (!(v instanceof List<?> list)) {
+                throw new ConfigFileException(source, key, "expected an array of strings, got " + describe(v));
+            }
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < list.size(); i++) {
+                if (!(list.get(i) instanceof String s)) {
+                    throw new ConfigFileException(source, key, "element " + i + ": expected a string, got "
+                            + describe(list.get(i)));
+                }
+                out.add(s);
+            }
+            return out;
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof AutoencoderKLConfig c && inChannels == c.inChannels && outChannels == c.outChannels
+                && downBlockTypes.equals(c.downBlockTypes) && upBlockTypes.equals(c.upBlockTypes)
+                && Arrays.equals(blockOutChannels, c.blockOutChannels) && layersPerBlock == c.layersPerBlock
+                && actFn.equals(c.actFn) && latentChannels == c.latentChannels && normNumGroups == c.normNumGroups
+                && sampleSize == c.sampleSize && Float.compare(scalingFactor, c.scalingFactor) == 0
+                && Float.compare(shiftFactor, c.shiftFactor) == 0 && useQuantConv == c.useQuantConv
+                && usePostQuantConv == c.usePostQuantConv && midBlockAddAttention == c.midBlockAddAttention;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(inChannels, outChannels, downBlockTypes, upBlockTypes, Arrays.hashCode(blockOutChannels),
+                layersPerBlock, actFn, latentChannels, normNumGroups, sampleSize, scalingFactor, shiftFactor,
+                useQuantConv, usePostQuantConv, midBlockAddAttention);
+    }
+
+    @Override
+    public String toString() {
+        return "AutoencoderKLConfig[in_channels=" + inChannels + ", out_channels=" + outChannels
+                + ", block_out_channels=" + Arrays.toString(blockOutChannels) + ", layers_per_block=" + layersPerBlock
+                + ", latent_channels=" + latentChannels + ", norm_num_groups=" + normNumGroups
+                + ", sample_size=" + sampleSize + ", scaling_factor=" + scalingFactor + ", shift_factor=" + shiftFactor
+                + ", use_quant_conv=" + useQuantConv + ", use_post_quant_conv=" + usePostQuantConv
+                + ", mid_block_add_attention=" + midBlockAddAttention + "]";
+    }
+}
