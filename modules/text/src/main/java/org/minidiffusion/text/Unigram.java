@@ -249,6 +249,29 @@ public final class Unigram {
         return new Unigram(file, pieces, scores, types, unk);
     }
 
+    /** Builds a tokenizer from trained pieces: {@code <unk>}, {@code <s>}, {@code </s>} are special. */
+    static Unigram fromPieces(String[] pieces, float[] scores) {
+        try {
+            return of(Path.of("trained vocabulary"), pieces, scores, Map.of(), false);
+        } catch (TokenizerFormatException e) {
+            throw new IllegalStateException(e); // cannot happen: the trainer puts <unk> first
+        }
+    }
+
+    /**
+     * Writes the vocabulary as {@code piece<TAB>score} lines in id order, atomically; {@link #loadTsv} reads it.
+     *
+     * @param file the file to write
+     * @throws IOException if writing fails
+     */
+    public void saveTsv(Path file) throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < pieces.length; i++) {
+            b.append(pieces[i]).append('\t').append(scores[i]).append('\n');
+        }
+        TextFiles.writeAtomically(file, b.toString());
+    }
+
     /**
      * Applies SentencePiece's whitespace handling and replaces spaces by {@code ▁}.
      *
