@@ -168,6 +168,9 @@ public final class BpeModel {
         return id;
     }
 
+    /** Words longer than this are merged with a heap, in O(n log n), instead of by rescanning rounds. */
+    static final int HEAP_FROM = 48;
+
     /**
      * Applies the merges to a word, lowest rank first, as GPT-2's {@code bpe()} does.
      *
@@ -179,6 +182,17 @@ public final class BpeModel {
      * @return the number of ids left at the start of {@code word}
      */
     public int merge(int[] word) {
+        return word.length > HEAP_FROM ? mergeWithHeap(word) : mergeByRounds(word);
+    }
+
+    /**
+     * {@link #merge} as GPT-2's code does it: each round rescans the word, so long words take
+     * quadratic time.
+     *
+     * @param word the symbol ids, overwritten
+     * @return the number of ids left
+     */
+    public int mergeByRounds(int[] word) {
         int n = word.length;
         while (n > 1) {
             long best = Long.MAX_VALUE;
@@ -208,6 +222,147 @@ public final class BpeModel {
             n = w;
         }
         return n;
+    }
+
+    /**
+     * {@link #merge} with the same rounds, in O(n log n): the symbols form a linked list and a heap
+     * holds (rank, position) of every mergeable pair, entries going stale when a neighbour merges.
+     * A round pops all valid entries of the lowest rank, picks the pair at the last of them, and
+     * merges its occurrences from left to right; pairs made during the round wait for the next.
+     *
+     * @param word the symbol ids, overwritten
+     * @return the number of ids left
+     */
+    public int mergeWithHeap(int[] word) {
+        int n = word.length;
+        if (n < 2) {
+            return n;
+        }
+        int[] next = new int[n];
+        int[] prev = new int[n];
+        for (int i = 0; i < n; i++) {
+            next[i] = i + 1 < n ? i + 1 : -1;
+            prev[i] = i - 1;
+        }
+        LongHeap heap = new LongHeap(n);
+        for (int i = 0; i + 1 < n; i++) {
+            long v = pairs.getIfAbsent(pairKey(word[i], word[i + 1]), -1L);
+            if (v >= 0) {
+                heap.push(((v >>> 32) << 32) | i);
+            }
+        }
+        long[] round = new long[16];
+        while (!heap.isEmpty()) {
+            int count = 0;
+            long rank = -1;
+            while (!heap.isEmpty() && (rank < 0 || heap.peek() >>> 32 == rank)) {
+                long entry = heap.pop();
+                int pos = (int) entry;
+                long v = next[pos] == -2 || next[pos] < 0 ? -1 : pairs.getIfAbsent(pairKey(word[pos], word[next[pos]]), -1L);
+                if (v < 0 || v >>> 32 != entry >>> 32) {
+                    continue; // stale: a neighbour has merged
+                }
+                rank = entry >>> 32;
+                if (count == round.length) {
+                    round = Arrays.copyOf(round, count * 2);
+                }
+                round[count++] = pos;
+            }
+            if (count == 0) {
+                break;
+            }
+            int last = (int) round[count - 1];
+            int a = word[last];
+            int b = word[next[last]];
+            int merged = (int) pairs.get(pairKey(a, b));
+            for (int k = 0; k < count; k++) {
+                int pos = (int) round[k];
+                if (next[pos] == -2 || next[pos] < 0) {
+                    continue;
+                }
+                if (word[pos] != a || word[next[pos]] != b) {
+                    heap.push((rank << 32) | pos); // another pair of the same rank: a later round
+                    continue;
+                }
+                int gone = next[pos];
+                word[pos] = merged;
+                next[pos] = next[gone];
+                if (next[gone] >= 0) {
+                    prev[next[gone]] = pos;
+                }
+                next[gone] = -2; // removed
+                if (prev[pos] >= 0) {
+                    pushPair(heap, word, prev[pos], pos);
+                }
+                if (next[pos] >= 0) {
+                    pushPair(heap, word, pos, next[pos]);
+                }
+            }
+        }
+        int w = 0;
+        for (int i = 0; i >= 0; i = next[i]) {
+            word[w++] = word[i];
+        }
+        return w;
+    }
+
+    private void pushPair(LongHeap heap, int[] word, int left, int right) {
+        long v = pairs.getIfAbsent(pairKey(word[left], word[right]), -1L);
+        if (v >= 0) {
+            heap.push(((v >>> 32) << 32) | left);
+        }
+    }
+
+    /** A binary min-heap of longs. */
+    private static final class LongHeap {
+        private long[] a;
+        private int size;
+
+        LongHeap(int capacity) {
+            a = new long[Math.max(4, capacity)];
+        }
+
+        boolean isEmpty() {
+            return size == 0;
+        }
+
+        long peek() {
+            return a[0];
+        }
+
+        void push(long x) {
+            if (size == a.length) {
+                a = Arrays.copyOf(a, size * 2);
+            }
+            int i = size++;
+            while (i > 0 && a[(i - 1) / 2] > x) {
+                a[i] = a[(i - 1) / 2];
+                i = (i - 1) / 2;
+            }
+            a[i] = x;
+        }
+
+        long pop() {
+            long top = a[0];
+            long x = a[--size];
+            int i = 0;
+            while (true) {
+                int c = 2 * i + 1;
+                if (c >= size) {
+                    break;
+                }
+                if (c + 1 < size && a[c + 1] < a[c]) {
+                    c++;
+                }
+                if (a[c] >= x) {
+                    break;
+                }
+                a[i] = a[c];
+                i = c;
+            }
+            a[i] = x;
+            return top;
+        }
     }
 
     /**
