@@ -3,6 +3,7 @@ package org.minidiffusion.text;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.eclipse.collections.impl.list.mutable.primitive.LongArrayList;
 import org.eclipse.collections.impl.map.mutable.primitive.LongIntHashMap;
 import org.eclipse.collections.impl.map.mutable.primitive.LongLongHashMap;
 import org.eclipse.collections.impl.map.mutable.primitive.ObjectIntHashMap;
@@ -79,7 +80,7 @@ public final class BpeTrainer {
             counts[w] = wordCounts.get(word);
         }
 
-        List<int[]> merges = new ArrayList<>();
+        LongArrayList merges = new LongArrayList();
         LongLongHashMap pairs = new LongLongHashMap();
         int target = vocabSize - specialTokens.size();
         while (ids.size() < target) {
@@ -109,7 +110,7 @@ public final class BpeTrainer {
                 tokens.add(merged);
             }
             pairs.put(best[0], ((long) merges.size() << 32) | id);
-            merges.add(new int[] {a, b});
+            merges.add(best[0]);
             for (int w = 0; w < words.length; w++) {
                 lengths[w] = mergeAll(words[w], lengths[w], a, b, id);
             }
@@ -121,7 +122,7 @@ public final class BpeTrainer {
             ids.put(special, tokens.size());
             tokens.add(special);
         }
-        BpeModel model = new BpeModel(ids, tokens.toArray(new String[0]), merges.toArray(new int[0][]), pairs);
+        BpeModel model = new BpeModel(ids, tokens.toArray(new String[0]), merges.toArray(), pairs);
         try {
             return ByteLevelBpe.of(model, ByteLevelBpe.Flavour.OPENAI, Path.of("trained vocabulary"));
         } catch (TokenizerFormatException e) {

@@ -18,18 +18,18 @@ public final class BpeModel {
     private final String[] tokens;
     /** (left id &lt;&lt; 32 | right id) -&gt; (rank &lt;&lt; 32 | merged id). */
     private final LongLongHashMap pairs;
-    /** The merges in rank order, as (left, right) ids, for saving. */
-    private final int[][] merges;
+    /** The merges in rank order, as {@link #pairKey} of (left, right), for saving. */
+    private final long[] merges;
 
     /**
      * Creates a model from its parts, which it keeps.
      *
      * @param ids    token to id
      * @param tokens id to token ({@code null} where no token has that id)
-     * @param merges the merges in rank order, each {left id, right id}
+     * @param merges the merges in rank order, each {@link #pairKey} of (left id, right id)
      * @param pairs  the pair table, as {@link #pairKey} to {@code (rank << 32) | merged id}
      */
-    public BpeModel(ObjectIntHashMap<String> ids, String[] tokens, int[][] merges, LongLongHashMap pairs) {
+    public BpeModel(ObjectIntHashMap<String> ids, String[] tokens, long[] merges, LongLongHashMap pairs) {
         this.ids = ids;
         this.tokens = tokens;
         this.merges = merges;
@@ -96,7 +96,7 @@ public final class BpeModel {
         }
 
         String[] lines = mergesText.split("\n", -1);
-        int[][] merges = new int[lines.length][];
+        long[] merges = new long[lines.length];
         int count = 0;
         LongLongHashMap pairs = new LongLongHashMap(lines.length);
         ObjectIntHashMap<String> keyRank = joinedKeys ? new ObjectIntHashMap<>(lines.length) : null;
@@ -123,7 +123,7 @@ public final class BpeModel {
                         + ", first given as merge " + first);
             }
             pairs.put(key, ((long) count << 32) | merged);
-            merges[count++] = new int[] {a, b};
+            merges[count++] = key;
             if (keyRank != null) {
                 keyRank.put(left + "," + right, count - 1);
             }
@@ -141,10 +141,10 @@ public final class BpeModel {
      * rank: in GPT-2's vocabulary, 11 pairs such as {@code ("\",", "\"")}, each merging to the same
      * token as the merge it aliases. OpenAI's encoder does not merge them.
      */
-    private static void addJoinedKeyPairs(ObjectIntHashMap<String> ids, String[] tokens, int[][] merges,
+    private static void addJoinedKeyPairs(ObjectIntHashMap<String> ids, String[] tokens, long[] merges,
             LongLongHashMap pairs, ObjectIntHashMap<String> keyRank) {
         for (int rank = 0; rank < merges.length; rank++) {
-            String key = tokens[merges[rank][0]] + "," + tokens[merges[rank][1]];
+            String key = tokens[(int) (merges[rank] >>> 32)] + "," + tokens[(int) merges[rank]];
             for (int p = key.indexOf(','); p >= 0; p = key.indexOf(',', p + 1)) {
                 String left = key.substring(0, p);
                 String right = key.substring(p + 1);
@@ -422,8 +422,8 @@ public final class BpeModel {
         }
         v.append("\n}\n");
         StringBuilder m = new StringBuilder("#version: 0.2\n");
-        for (int[] merge : merges) {
-            m.append(tokens[merge[0]]).append(' ').append(tokens[merge[1]]).append('\n');
+        for (long merge : merges) {
+            m.append(tokens[(int) (merge >>> 32)]).append(' ').append(tokens[(int) merge]).append('\n');
         }
         TextFiles.writeAtomically(vocabFile, v.toString());
         TextFiles.writeAtomically(mergesFile, m.toString());
