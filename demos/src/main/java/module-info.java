@@ -12,5 +12,6 @@
 module org.minidiffusion.demos {
     requires org.minidiffusion.core;
     requires org.minidiffusion.diffusion;
+    requires org.minidiffusion.text;
     requires java.management;
 }

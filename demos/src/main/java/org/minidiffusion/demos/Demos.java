@@ -19,7 +19,7 @@ import org.minidiffusion.io.FashionMnist;
 
 /**
  * The command-line entry point of the demos: {@code backends}, {@code mlp}, {@code bench},
- * {@code train}, {@code generate}, {@code classifier-train}, {@code evaluate} or {@code help}.
+ * {@code train}, {@code generate}, {@code classifier-train}, {@code evaluate}, {@code tokenize} or {@code help}.
  *
  * <p>A bad command line prints a one-line error and the usage and exits with code 2; a missing or
  * unknown backend, a missing file or a diverging training run prints the reason, without a stack
@@ -83,6 +83,7 @@ public final class Demos {
             "                                 generate images as generate does and print the fraction the classifier",
             "                                 labels as the class requested, per class and overall; --out also writes",
             "                                 the grid (default --classifier " + EvaluateCommand.DEFAULT_CLASSIFIER + ")",
+            TokenizeCommand.USAGE,
             "  help                           show this text",
             "",
             "backends: put backend-scalar.jar (module org.minidiffusion.backend.scalar) and/or backend-parallel.jar",
@@ -192,6 +193,7 @@ public final class Demos {
                         EvaluateCommand.run(settings, o.has("out"), classifier, out);
                     }
                 }
+                case "tokenize" -> TokenizeCommand.run(args, out);
                 default -> throw new UsageException("unknown command '" + command + "'");
             }
             return 0;
