@@ -143,6 +143,19 @@ class RobustnessTests {
         });
     }
 
+    /** GPT-2's rounds take quadratic time on one long word (about 7 minutes for this one); the heap takes seconds. */
+    @Test
+    void aLongWordIsNotQuadratic() {
+        SplittableRandom r = new SplittableRandom(11);
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 400_000; i++) {
+            b.append((char) ('a' + r.nextInt(26)));
+        }
+        String word = b.toString();
+        int[] ids = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> js.encode(word));
+        assertEquals(word, js.decode(ids));
+    }
+
     @Test
     void theHeapMergeGivesTheRoundsResult() throws Exception {
         for (boolean joined : new boolean[] {false, true}) {
