@@ -254,43 +254,59 @@ public final class UnigramTrainer {
 
     /**
      * Keeps the {@code size} pieces whose removal would lose the most likelihood (SentencePiece's
-     * {@code PruneSentencePieces}): removing piece s moves its Viterbi count f to the pieces of its
-     * best segmentation without it, so the loss is f (log p(s) - sum log p'(alternatives)).
+     * {@code PruneSentencePieces}). A piece that no best segmentation uses, or whose own best
+     * segmentation splits it, goes at once; a piece with no other segmentation (a character)
+     * stays. For the others, removing piece s moves its Viterbi count f to the pieces of its best
+     * segmentation without it, and the loss is F (log p(s) - sum log p'(alternatives)), where F is
+     * the share of words (by count) that use s.
      */
     private static void prune(ObjectDoubleHashMap<String> pieces, ObjectIntHashMap<String> chars, int[][] words,
             int[] counts, int size) {
         ObjectDoubleHashMap<String> freq = new ObjectDoubleHashMap<>();
+        ObjectDoubleHashMap<String> wordsUsing = new ObjectDoubleHashMap<>();
+        double totalWords = 0;
         for (int w = 0; w < words.length; w++) {
+            totalWords += counts[w];
+            java.util.Set<String> used = new java.util.HashSet<>();
             for (String s : viterbi(words[w], pieces, null)) {
                 freq.addToValue(s, counts[w]);
+                used.add(s);
+            }
+            for (String s : used) {
+                wordsUsing.addToValue(s, counts[w]);
             }
         }
         double sum = freq.sum();
         double logSum = Math.log(sum);
         List<String> candidates = new ArrayList<>();
         ObjectDoubleHashMap<String> loss = new ObjectDoubleHashMap<>();
+        List<String> remove = new ArrayList<>();
+        int kept = 0;
         for (String s : sorted(pieces)) {
             if (chars.containsKey(s)) {
+                kept++;
                 continue;
             }
-            candidates.add(s);
             double f = freq.getIfAbsent(s, 0);
-            if (f == 0) {
-                loss.put(s, 0); // never used by the best segmentations: cheapest to drop
+            int[] cps = s.codePoints().toArray();
+            if (f == 0 || viterbi(cps, pieces, null).size() > 1) {
+                remove.add(s); // unused, or never its own best segmentation: safe to remove
                 continue;
             }
-            List<String> alternatives = viterbi(s.codePoints().toArray(), pieces, s);
+            List<String> alternatives = viterbi(cps, pieces, s);
             double newSum = sum + f * (alternatives.size() - 1);
             double logProbAlt = 0;
             for (String a : alternatives) {
                 logProbAlt += Math.log(freq.getIfAbsent(a, 0) + f) - Math.log(newSum);
             }
             double logProb = Math.log(f) - logSum;
-            loss.put(s, f * (logProb - logProbAlt));
+            loss.put(s, wordsUsing.get(s) / totalWords * (logProb - logProbAlt));
+            candidates.add(s);
         }
         candidates.sort(Comparator.comparingDouble((String s) -> -loss.get(s)).thenComparing(Comparator.naturalOrder()));
-        int keep = Math.max(0, size - chars.size());
-        for (String s : candidates.subList(Math.min(keep, candidates.size()), candidates.size())) {
+        int keep = Math.max(0, size - kept);
+        remove.addAll(candidates.subList(Math.min(keep, candidates.size()), candidates.size()));
+        for (String s : remove) {
             pieces.remove(s);
         }
     }
