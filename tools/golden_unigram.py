@@ -1,12 +1,11 @@
 #!/usr/bin/env python3
 """Writes the Unigram golden files of modules/text with SentencePiece (Debian's python3-sentencepiece 0.1.97).
 
-Trains two Unigram models on modules/text/src/test/resources/corpus.txt (see tools/make_text_corpus.py)
-with identity normalisation, one with <unk> and one with byte fallback, and writes for each:
+Trains three Unigram models on modules/text/src/test/resources/corpus.txt (see tools/make_text_corpus.py)
+with identity normalisation (400 pieces with <unk>, 600 with byte fallback, 150 with <unk>), and writes for each:
   unigram_<name>.tsv             piece<TAB>score, one per line in id order (scores as exact float32 reprs)
   unigram_<name>.tokenizer.json  the same vocabulary in Hugging Face's tokenizer.json Unigram layout
   unigram_<name>_golden.json     [{"text": ..., "ids": [...]}, ...] for 300+ strings
-  unigram_<name>.model           SentencePiece's own model file (for the trainer comparison)
 
     python3 tools/golden_unigram.py
 """
@@ -21,7 +20,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 RES = ROOT / "modules/text/src/test/resources"
 CORPUS = RES / "corpus.txt"
 
-MODELS = {"unk": dict(vocab_size=400, byte_fallback=False), "bytes": dict(vocab_size=600, byte_fallback=True)}
+MODELS = {"unk": dict(vocab_size=400, byte_fallback=False), "bytes": dict(vocab_size=600, byte_fallback=True),
+          "unk150": dict(vocab_size=150, byte_fallback=False)}
 
 
 def train(name, vocab_size, byte_fallback):
@@ -32,7 +32,6 @@ def train(name, vocab_size, byte_fallback):
             normalization_rule_name="identity", character_coverage=1.0, byte_fallback=byte_fallback,
             num_threads=1, minloglevel=2)
         data = pathlib.Path(prefix + ".model").read_bytes()
-    (RES / f"unigram_{name}.model").write_bytes(data)
     return spm.SentencePieceProcessor(model_proto=data)
 
 

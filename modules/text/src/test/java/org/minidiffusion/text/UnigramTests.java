@@ -21,7 +21,7 @@ class UnigramTests {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"unk", "bytes"})
+    @ValueSource(strings = {"unk", "bytes", "unk150"})
     void everyGoldenStringGivesSentencePiecesIds(String name) throws Exception {
         Unigram fromTsv = Unigram.loadTsv(resource("unigram_" + name + ".tsv"));
         Unigram fromJson = Unigram.loadTokenizerJson(resource("unigram_" + name + ".tokenizer.json"));
@@ -43,7 +43,7 @@ class UnigramTests {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"unk", "bytes"})
+    @ValueSource(strings = {"unk", "bytes", "unk150"})
     void decodeGivesWhatSentencePieceDecodes(String name) throws Exception {
         Unigram u = Unigram.loadTsv(resource("unigram_" + name + ".tsv"));
         int checked = 0;
