@@ -92,26 +92,28 @@ public final class ClipTokenizer {
 
     /**
      * Cleans text as {@code CLIPTokenizer} does when ftfy is absent (its {@code BasicTokenizer} with
-     * {@code strip_accents=False, do_split_on_punc=False}): NFC; drop U+0000, U+FFFD and control
-     * and format characters (Cc, Cf) except tab, newline and return; whitespace becomes one space
-     * between words; CJK ideographs become words of their own; lower-case; trim.
+     * {@code strip_accents=False, do_split_on_punc=False}): drop U+0000, U+FFFD and every character
+     * of a category C* (control, format, unassigned, private use, surrogate) except tab, newline
+     * and return; whitespace (those three and Zs) becomes a space; CJK ideographs become words of
+     * their own; then NFC; words are separated by single spaces (Python's {@code split()}, which
+     * also splits at U+2028 and U+2029), lower-cased and trimmed.
      *
      * @param text any text
      * @return the cleaned text
      */
     public static String clean(String text) {
-        String nfc = Normalizer.normalize(text, Normalizer.Form.NFC);
-        StringBuilder b = new StringBuilder(nfc.length());
-        for (int i = 0; i < nfc.length(); ) {
-            int c = nfc.codePointAt(i);
+        StringBuilder b = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); ) {
+            int c = text.codePointAt(i);
             i += Character.charCount(c);
             int type = Character.getType(c);
             boolean tabOrNewline = c == '\t' || c == '\n' || c == '\r';
-            if (c == 0 || c == 0xFFFD || (!tabOrNewline && (type == Character.CONTROL || type == Character.FORMAT))) {
+            boolean other = type == Character.CONTROL || type == Character.FORMAT || type == Character.UNASSIGNED
+                    || type == Character.PRIVATE_USE || type == Character.SURROGATE;
+            if (c == 0 || c == 0xFFFD || (!tabOrNewline && other)) {
                 continue;
             }
-            if (tabOrNewline || type == Character.SPACE_SEPARATOR || type == Character.LINE_SEPARATOR
-                    || type == Character.PARAGRAPH_SEPARATOR) {
+            if (tabOrNewline || type == Character.SPACE_SEPARATOR) {
                 b.append(' ');
             } else if (isCjkIdeograph(c)) {
                 b.append(' ').appendCodePoint(c).append(' ');
@@ -119,7 +121,8 @@ public final class ClipTokenizer {
                 b.appendCodePoint(c);
             }
         }
-        return String.join(" ", b.toString().toLowerCase(Locale.ROOT).trim().split(" +"));
+        String nfc = Normalizer.normalize(b, Normalizer.Form.NFC).replace('\u2028', ' ').replace('\u2029', ' ');
+        return String.join(" ", nfc.toLowerCase(Locale.ROOT).trim().split(" +"));
     }
 
     /** {@code BasicTokenizer._is_chinese_char}: the CJK Unified Ideographs blocks. */
@@ -132,7 +135,7 @@ public final class ClipTokenizer {
     /**
      * Encodes text to ids without the start and end tokens, and without padding or truncation.
      *
-     * @param text any text; lone surrogates are encoded as U+FFFD
+     * @param text any text (cleaning drops lone surrogates)
      * @return the ids
      */
     public int[] encodeIds(String text) {

@@ -72,6 +72,9 @@ class ClipTokenizerTests {
         assertEquals("\u00e9", ClipTokenizer.clean("E\u0301"));
         assertEquals("a b", ClipTokenizer.clean("a\u00a0\u2028b"));
         assertEquals("", ClipTokenizer.clean(" \t "));
+        // every C* category goes: private use, unassigned, lone surrogates; NFC comes after cleaning
+        assertEquals("ab", ClipTokenizer.clean("a\uE000\u0378\uD800b"));
+        assertEquals("\u00e9", ClipTokenizer.clean("e\u200B\u0301"));
     }
 
     @Test
