@@ -59,6 +59,8 @@ class BadFilesTests {
         assertEquals("vocab.json: vocabulary: lacks the byte token \"Ā\" for byte 0x00, so not every text can be encoded",
                 bpeError("{\"a\": 0}", ""));
         assertEquals("vocab.json: JSON: expected an object from token to id", bpeError("[1, 2]", ""));
+        assertEquals("vocab.json: key \"ab\": the id 2000000000 is far beyond the 257 tokens; ids should run from 0 without"
+                + " large gaps", bpeError(vocab("\"ab\": 2000000000"), ""));
         Path notUtf8 = dir.resolve("bad.json");
         Files.write(notUtf8, new byte[] {'{', '"', (byte) 0xC3, '"', ':', '1', '}'});
         Path m = write("m.txt", "");

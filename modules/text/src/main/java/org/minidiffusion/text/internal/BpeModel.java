@@ -82,6 +82,10 @@ public final class BpeModel {
             if (token.isEmpty()) {
                 throw new TokenizerFormatException(vocabFile, "key \"\"", "a token cannot be empty");
             }
+            if (id > 2L * map.size() + 1024) { // ids index an array: refuse sparse ids rather than run out of memory
+                throw new TokenizerFormatException(vocabFile, "key " + Json.quote(token), "the id " + id
+                        + " is far beyond the " + map.size() + " tokens; ids should run from 0 without large gaps");
+            }
             ids.put(token, id.intValue());
             maxId = Math.max(maxId, id.intValue());
         }
