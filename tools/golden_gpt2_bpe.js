@@ -70,6 +70,8 @@ const fixed = [
   'x\u200by', 'x\u200dy', '\ufffd', '\uffff', '\u{10ffff}', '\u{1d400}\u{1d401}', '\u{e0001}',
   // punctuation runs and commas
   ',,,', ',,,,,', '","', '"],"', '},"', '.,"', "',\"", "','", ' ,"', '"",""', '{"a":"b","c":"d"}',
+  // names that JavaScript objects already have
+  'constructor', '__proto__', 'toString valueOf', 'hasOwnProperty', ' prototype', 'undefined null NaN',
   '!!!???', '—–-', '…', '«guillemets»', '¿Qué?', '¡Hola!', '“curly” ‘quotes’', '***', '~~~', '@@@', '###',
 ];
 
