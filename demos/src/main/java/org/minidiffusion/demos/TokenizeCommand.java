@@ -19,10 +19,11 @@ import org.minidiffusion.text.Unigram;
 final class TokenizeCommand {
     /** The usage lines, for {@link Demos#USAGE}. */
     static final String USAGE = String.join(System.lineSeparator(),
-            "  tokenize (--bpe gpt2|clip|DIR [--vocab DIR] | --unigram FILE) \"text\"",
+            "  tokenize (--bpe gpt2|clip|DIR [--vocab DIR|FILE] | --unigram FILE) \"text\"",
             "                                 print the tokens and ids of the text: --bpe gpt2 uses the bundled GPT-2",
             "                                 vocabulary; --bpe clip CLIP's rules (lower-case, </w>, start/end tokens, 77",
-            "                                 ids) with Hugging Face's vocab.json and merges.txt from --vocab DIR; --bpe DIR",
+            "                                 ids) with Hugging Face's vocab.json and merges.txt from --vocab DIR, or OpenAI's",
+            "                                 bpe_simple_vocab_16e6.txt.gz as --vocab FILE; --bpe DIR",
             "                                 a byte-level BPE from DIR's vocab.json + merges.txt (or encoder.json +",
             "                                 vocab.bpe); --unigram a tokenizer.json (\"type\": \"Unigram\") or piece<TAB>score file");
     private static final Set<String> OPTIONS = Set.of("bpe", "unigram", "vocab");
@@ -75,10 +76,12 @@ final class TokenizeCommand {
     private static void bpe(String which, Path vocabDir, String text, PrintStream out) throws IOException {
         if (which.equals("clip")) {
             if (vocabDir == null) {
-                throw new UsageException("--bpe clip needs --vocab DIR with CLIP's vocab.json and merges.txt"
-                        + " (no CLIP vocabulary is bundled)");
+                throw new UsageException("--bpe clip needs --vocab DIR with CLIP's vocab.json and merges.txt, or --vocab"
+                        + " FILE with OpenAI's bpe_simple_vocab_16e6.txt.gz (no CLIP vocabulary is bundled)");
             }
-            ClipTokenizer clip = ClipTokenizer.load(vocabDir.resolve("vocab.json"), vocabDir.resolve("merges.txt"));
+            ClipTokenizer clip = Files.isDirectory(vocabDir)
+                    ? ClipTokenizer.load(vocabDir.resolve("vocab.json"), vocabDir.resolve("merges.txt"))
+                    : ClipTokenizer.loadOpenAi(vocabDir, ClipTokenizer.OPENAI_MERGES);
             ClipTokenizer.Encoding e = clip.encode(text);
             out.println("cleaned: " + ClipTokenizer.clean(text));
             out.println("tokens:  " + clip.tokens(text));

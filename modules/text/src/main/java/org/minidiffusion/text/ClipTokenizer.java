@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.minidiffusion.text.internal.BpeModel;
 import org.minidiffusion.text.internal.ByteUnicode;
+import org.minidiffusion.text.internal.Json;
 import org.minidiffusion.text.internal.PreTokenizer;
 import org.minidiffusion.text.internal.TextFiles;
 import org.minidiffusion.text.internal.Utf8;
@@ -24,7 +25,8 @@ import org.minidiffusion.text.internal.Utf8;
  * length (77 by default), with the attention mask and the end token's position that CLIP's text
  * encoder pools at.
  *
- * <p>Loads Hugging Face's {@code vocab.json} and {@code merges.txt}; the vocabulary must hold all 256
+ * <p>Loads Hugging Face's {@code vocab.json} and {@code merges.txt}, or OpenAI's
+ * {@code bpe_simple_vocab_16e6.txt.gz}; the vocabulary must hold all 256
  * byte characters with and without {@code </w>}, and both special tokens. Instances are thread-safe.
  */
 public final class ClipTokenizer {
@@ -88,6 +90,45 @@ public final class ClipTokenizer {
     public static ClipTokenizer load(Path vocabFile, Path mergesFile) throws IOException {
         return new ClipTokenizer(BpeModel.parse(vocabFile, TextFiles.read(vocabFile), mergesFile,
                 TextFiles.read(mergesFile), false), vocabFile);
+    }
+
+    /** The number of merges OpenAI's CLIP uses from its merges file: 49152 - 256 - 2. */
+    public static final int OPENAI_MERGES = 49152 - 256 - 2;
+
+    /**
+     * Loads OpenAI's {@code bpe_simple_vocab_16e6.txt.gz}, a merges file from which
+     * {@code simple_tokenizer.py} builds the vocabulary: the 256 byte characters, the same with
+     * {@code </w>}, the first {@code merges} merges joined, then the two special tokens.
+     *
+     * @param mergesFile the merges, after one header line; {@code .gz} is gunzipped
+     * @param merges     how many merges to use: {@link #OPENAI_MERGES} for CLIP
+     * @return the tokenizer
+     * @throws TokenizerFormatException naming the file and line at fault, or if it has fewer merges
+     * @throws IOException if the file cannot be read
+     */
+    public static ClipTokenizer loadOpenAi(Path mergesFile, int merges) throws IOException {
+        String[] lines = TextFiles.read(mergesFile).split("\n", -1);
+        if (lines.length - 1 < merges) {
+            throw new TokenizerFormatException(mergesFile, "line " + lines.length, "the file has "
+                    + Math.max(0, lines.length - 2) + " merges, fewer than the " + merges + " asked for");
+        }
+        StringBuilder vocab = new StringBuilder("{");
+        StringBuilder mergeText = new StringBuilder("#version: 0.2\n");
+        int id = 0;
+        for (String suffix : new String[] {"", END_OF_WORD}) {
+            for (int k = 0; k < 256; k++) {
+                vocab.append(Json.quote(ByteUnicode.charOf(ByteUnicode.byteInOrder(k)) + suffix)).append(':').append(id++).append(',');
+            }
+        }
+        for (int n = 1; n <= merges; n++) {
+            String line = lines[n].endsWith("\r") ? lines[n].substring(0, lines[n].length() - 1) : lines[n];
+            vocab.append(Json.quote(line.replace(" ", ""))).append(':').append(id++).append(',');
+            mergeText.append(line).append('\n');
+        }
+        vocab.append(Json.quote(START)).append(':').append(id++).append(',').append(Json.quote(END)).append(':').append(id).append('}');
+        // Line numbers in errors are those of the file: line 1 is its header, as here.
+        return new ClipTokenizer(BpeModel.parse(mergesFile, vocab.toString(), mergesFile, mergeText.toString(), false),
+                mergesFile);
     }
 
     /**

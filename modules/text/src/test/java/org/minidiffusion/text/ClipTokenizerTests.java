@@ -135,6 +135,19 @@ class ClipTokenizerTests {
     }
 
     @Test
+    void openAisMergesFileGivesTheSameTokenizer(@TempDir Path tmp) throws IOException {
+        Path file = tmp.resolve("bpe_simple_vocab.txt");
+        Files.writeString(file, "\"bpe_simple_vocab_16e6.txt#version: 0.2\n" + String.join("\n", MERGES) + "\nz z\n");
+        ClipTokenizer openai = ClipTokenizer.loadOpenAi(file, MERGES.length);
+        for (String s : List.of("Hello, CAT!", "caab hello", "a b c 12 \u00e9\u4e2d")) {
+            assertArrayEquals(clip.encode(s).ids(), openai.encode(s).ids(), s);
+        }
+        assertEquals(clip.endId(), openai.endId());
+        TokenizerFormatException e = assertThrows(TokenizerFormatException.class, () -> ClipTokenizer.loadOpenAi(file, 20));
+        assertEquals(file + ": line 10: the file has 8 merges, fewer than the 20 asked for", e.getMessage());
+    }
+
+    @Test
     void wordsMadeOfLowerCaseLettersAndSingleSpacesRoundTrip() {
         assertEquals("hello cat a caab", clip.decode(clip.encode("hello cat a caab").ids()));
     }
