@@ -7,7 +7,7 @@ with identity normalisation (400 pieces with <unk>, 600 with byte fallback, 150 
   unigram_<name>.tokenizer.json  the same vocabulary in Hugging Face's tokenizer.json Unigram layout
   unigram_<name>_golden.json     [{"text": ..., "ids": [...]}, ...] for 300+ strings
 
-    python3 tools/golden_unigram.py
+    /usr/bin/python3 tools/golden_unigram.py   # the interpreter that has python3-sentencepiece
 """
 import json
 import pathlib
