@@ -127,6 +127,20 @@ class SD3Transformer2DModelTests {
         assertTrue(diff > 1e-3f, "image tokens must attend to the text tokens; max change " + diff);
     }
 
+    /** Without pos_embed_max_size the table is fixed at sample_size / patch_size, not a parameter, and not cropped. */
+    @Test
+    void withoutAMaximumSizeTheTableIsFixed() {
+        SD3Transformer2DModel model = new SD3Transformer2DModel(
+                new SD3Transformer2DModelConfig(8, 2, 4, 1, 8, 2, 12, 16, 10, 4, 0, null), new Rng(1));
+        assertTrue(!model.parameters().containsKey("pos_embed.pos_embed"));
+        Tensor ctx = Tensor.zeros(1, 3, 12);
+        Tensor pooled = Tensor.zeros(1, 10);
+        Tensor t = Tensor.zeros(1);
+        assertArrayEquals(new int[] {1, 4, 8, 8}, model.forward(Tensor.zeros(1, 4, 8, 8), ctx, pooled, t).shape().toArray());
+        ShapeException e = assertThrows(ShapeException.class, () -> model.forward(Tensor.zeros(1, 4, 6, 8), ctx, pooled, t));
+        assertTrue(e.getMessage().contains("it must match it exactly"), e.getMessage());
+    }
+
     @Test
     void wrongInputsAreNamed() {
         SD3Transformer2DModel model = new SD3Transformer2DModel(tiny(null), new Rng(1));
