@@ -43,20 +43,10 @@ public final class MultiHeadAttention extends AbstractLayer {
         if (x.rank() != 3 || x.size(2) != dim) {
             throw new ShapeException("MultiHeadAttention", "expects (B, L, " + dim + ")", x.shape());
         }
-        int b = x.size(0);
-        int len = x.size(1);
-        int headDim = dim / heads;
-        Tensor q = splitHeads(query.forward(x), b, len, headDim);    // (B, H, L, d)
-        Tensor k = splitHeads(key.forward(x), b, len, headDim);
-        Tensor v = splitHeads(value.forward(x), b, len, headDim);
-        Tensor scores = q.matmul(k.transpose(-1, -2)).mul((float) (1.0 / Math.sqrt(headDim))); // (B, H, L, L)
-        Tensor weights = scores.softmax(-1);                          // each query row sums to 1
-        Tensor context = weights.matmul(v)                            // (B, H, L, d)
-                .permute(0, 2, 1, 3).reshape(b, len, dim);            // (B, L, D)
-        return out.forward(context);
-    }
-
-    private Tensor splitHeads(Tensor t, int b, int len, int headDim) {
-        return t.reshape(b, len, heads, headDim).permute(0, 2, 1, 3);
+        Tensor q = Attention.splitHeads(query.forward(x), heads);    // (B, H, L, d)
+        Tensor k = Attention.splitHeads(key.forward(x), heads);
+        Tensor v = Attention.splitHeads(value.forward(x), heads);
+        Tensor context = Attention.scaledDotProduct(q, k, v, null);  // (B, H, L, d), scores scaled by 1/sqrt(d)
+        return out.forward(Attention.mergeHeads(context));           // (B, L, D)
     }
 }
