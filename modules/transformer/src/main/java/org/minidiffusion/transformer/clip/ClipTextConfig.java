@@ -80,7 +80,7 @@ public record ClipTextConfig(int vocabSize, int hiddenSize, int intermediateSize
      * @return the configuration
      * @throws IOException naming the source and the key, if a value is invalid
      */
-    public static ClipTextConfig fromJson(JsonConfig json) throws IOException {
+    static ClipTextConfig fromJson(JsonConfig json) throws IOException {
         JsonConfig c = json.has("text_config") ? json.object("text_config") : json;
         int vocab = c.integer("vocab_size", 49408);
         int hidden = c.integer("hidden_size", 512);

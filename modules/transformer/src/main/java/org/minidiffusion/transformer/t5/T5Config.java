@@ -78,7 +78,7 @@ public record T5Config(int vocabSize, int dModel, int dKv, int dFf, int numLayer
      * @return the configuration
      * @throws IOException naming the source and the key, if a value is invalid
      */
-    public static T5Config fromJson(JsonConfig c) throws IOException {
+    static T5Config fromJson(JsonConfig c) throws IOException {
         String ff = c.string("feed_forward_proj", "relu");
         if (!GATED_GELU.equals(ff)) {
             throw c.error("feed_forward_proj", "is \"" + ff + "\"; only \"" + GATED_GELU + "\" (T5 v1.1) is supported");

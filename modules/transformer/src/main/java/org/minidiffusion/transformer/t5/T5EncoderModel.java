@@ -110,9 +110,7 @@ public final class T5EncoderModel extends AbstractLayer {
         if (ids.rank() != 2) {
             throw new ShapeException("T5EncoderModel", "expects ids (B, L)", ids.shape());
         }
-        int b = ids.size(0);
-        int len = ids.size(1);
-        return encode(b, len, shared.forward(ids), null);
+        return encode(ids.size(1), shared.forward(ids), null);
     }
 
     /**
@@ -140,10 +138,10 @@ public final class T5EncoderModel extends AbstractLayer {
             throw new IllegalArgumentException("T5EncoderModel: the attention mask is " + attentionMask.length + "x"
                     + attentionMask[0].length + ", the ids are " + b + "x" + len);
         }
-        return encode(b, len, shared.lookup(flat).reshape(b, len, config.dModel()), attentionMask);
+        return encode(len, shared.lookup(flat).reshape(b, len, config.dModel()), attentionMask);
     }
 
-    private Tensor encode(int b, int len, Tensor embedded, int[][] attentionMask) {
+    private Tensor encode(int len, Tensor embedded, int[][] attentionMask) {
         Tensor h = embedded;                                                   // (B, L, D)
         Tensor bias = firstAttention().positionBias(len, len);             // (1, H, L, L), block 0's
         if (attentionMask != null) {
