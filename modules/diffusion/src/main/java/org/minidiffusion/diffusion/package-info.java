@@ -17,6 +17,12 @@
  * goes back to a pool, so the next step's activations reuse them instead of allocating new ones.
  * The samples a {@link ProgressListener} sees are valid until the next step ends.
  *
+ * <p><b>Files.</b> Everything read from a file is checked where it is read:
+ * {@link org.minidiffusion.diffusion.MetadataReader} reads metadata values against their ranges,
+ * {@link org.minidiffusion.diffusion.TensorChecks} checks stored tensors' names, shapes and
+ * values, and both report an {@link org.minidiffusion.diffusion.InvalidFieldException} naming the
+ * file, the key, the value and what is allowed.
+ *
  * <p>Papers cited in this package: Ho, Jain and Abbeel 2020, "Denoising Diffusion Probabilistic
  * Models" (DDPM); Song, Meng and Ermon 2021, "Denoising Diffusion Implicit Models" (DDIM); Nichol
  * and Dhariwal 2021, "Improved Denoising Diffusion Probabilistic Models"; Salimans and Ho 2022,

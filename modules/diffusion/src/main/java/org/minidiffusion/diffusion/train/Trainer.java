@@ -259,6 +259,10 @@ public final class Trainer {
         Map<String, String> meta = f.metadata();
         TrainConfig config = TrainConfig.fromMetadata(meta, source);
         long completed = new MetadataReader(meta, source).longIn(COMPLETED_STEPS, 0, config.steps());
+        if (config.batchSize() > data.size()) {
+            throw new InvalidFieldException(source, "train.batch_size", Integer.toString(config.batchSize()),
+                    "must be at most the " + data.size() + " examples of the data to resume on");
+        }
         if (newSteps > 0) {
             config = config.withSteps(newSteps);
         }
