@@ -14,5 +14,6 @@ module org.minidiffusion.demos {
     requires org.minidiffusion.nn;
     requires org.minidiffusion.io;
     requires org.minidiffusion.diffusion;
+    requires org.minidiffusion.text;
     requires java.management;
 }

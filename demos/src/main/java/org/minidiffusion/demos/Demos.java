@@ -20,7 +20,8 @@ import org.minidiffusion.io.FashionMnist;
 
 /**
  * The command-line entry point of the demos: {@code backends}, {@code mlp}, {@code bench},
- * {@code train}, {@code generate}, {@code classifier-train}, {@code evaluate} or {@code help}.
+ * {@code train}, {@code generate}, {@code classifier-train}, {@code evaluate}, {@code tokenize} or
+ * {@code help}.
  *
  * <p>Every failure, whether a bad command line, a missing or unknown backend, a missing, damaged or
  * invalid file, or a diverging training run, prints one line {@code error: <reason>} on standard
@@ -88,6 +89,7 @@ public final class Demos {
             "                                 generate images as generate does and print the fraction the classifier",
             "                                 labels as the class requested, per class and overall; --out also writes",
             "                                 the grid (default --classifier " + EvaluateCommand.DEFAULT_CLASSIFIER + ")",
+            TokenizeCommand.USAGE,
             "  help                           show this text",
             "",
             "backends: put backend-scalar.jar (module org.minidiffusion.backend.scalar) and/or backend-parallel.jar",
@@ -240,6 +242,7 @@ public final class Demos {
                     EvaluateCommand.run(settings, o.has("out"), classifier, out);
                 }
             }
+            case "tokenize" -> TokenizeCommand.run(args, out);
             default -> throw new UsageException("unknown command '" + command + "'");
         }
     }

@@ -41,16 +41,17 @@ import org.minidiffusion.io.SafetensorsFile;
  *
  * <p>{@code mvn verify} runs {@value #DEFAULT_CHECKPOINT_INPUTS} checkpoints and
  * {@value #DEFAULT_MODEL_INPUTS} model files; run longer with
- * {@code -Dminidiffusion.fuzz.inputs=5000 -Dminidiffusion.fuzz.seed=7}, for example
- * {@code mvn -B -o verify -pl modules/diffusion -am -Dsurefire.failIfNoSpecifiedTests=false
- * -Dtest=LoaderFuzzTests -DargLine="-Dminidiffusion.fuzz.inputs=5000"}.
+ * {@code -Dminidiffusion.fuzz.iterations=5000 -Dminidiffusion.fuzz.seed=7} (the properties io's
+ * {@code ReaderFuzzTests} reads too), for example
+ * {@code mvn -B verify -pl modules/diffusion -am -Dsurefire.failIfNoSpecifiedTests=false
+ * -Dtest=LoaderFuzzTests -Dminidiffusion.fuzz.iterations=5000}.
  */
 class LoaderFuzzTests {
     /** Inputs per loader in a normal build; resuming and training a step costs more than a model load. */
     static final int DEFAULT_CHECKPOINT_INPUTS = 80;
     static final int DEFAULT_MODEL_INPUTS = 200;
     private static final Backend SCALAR = Backends.get("scalar");
-    private static final Integer INPUTS = Integer.getInteger("minidiffusion.fuzz.inputs");
+    private static final Integer INPUTS = Integer.getInteger("minidiffusion.fuzz.iterations");
     private static final long SEED = Long.getLong("minidiffusion.fuzz.seed", 20261202L);
 
     /** Values that once crashed a loader, or sit on an edge of a range. */
