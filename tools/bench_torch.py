@@ -131,6 +131,9 @@ def load_torch():
     import golden_layers as golden
     import golden_dit
     import golden_transformers as golden_tf
+    sinusoid = golden_dit.timestep_sinusoid  # float64 for the golden files; float32 here, as the Java side
+    golden_dit.timestep_sinusoid = lambda t, dim=256, max_period=10000.0: sinusoid(t, dim, max_period).float()
+    golden_tf.NEG = torch.finfo(torch.float32).min  # the masked score, as Hugging Face's in float32
     torch.set_default_dtype(torch.float32)  # golden_layers switches to float64 for its references
     torch.use_deterministic_algorithms(False)
     torch.set_num_threads(2)
@@ -512,6 +515,9 @@ def main():
         "Backends: " + ", ".join(java) + ".",
         "",
         *main_table(torch_results, java, notes),
+        "",
+        "Where the training step spends its time and allocation (JFR, by phase and op family): "
+        "[PROFILE.md](PROFILE.md).",
         "",
         "## Transformer workloads",
         "",
