@@ -527,7 +527,8 @@ def main():
         "blocks, pooled text embedding 64. Training step: forward, mean squared error, backward, AdamW (lr 1e-4, "
         "weight decay 0.01). CLIP and T5: 2 layers, width 64, 2 heads, feed-forward 256 (T5: gated GELU), 16 "
         "tokens, no padding. PyTorch: best of 10 after 3 warm-ups for each forward, best of 5 after 2 for each "
-        "training step; Java: as the U-Net rows.",
+        "training step; Java: the same per-row warm-up as the U-Net rows, then best of 10 for each forward and of 5 "
+        "for each training step.",
         "",
         *main_table(torch_results, java, notes, TRANSFORMER_ROWS),
         "",

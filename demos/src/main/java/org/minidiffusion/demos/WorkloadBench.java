@@ -88,8 +88,9 @@ final class WorkloadBench {
          */
         BEST,
         /**
-         * One untimed warm-up run (of each kernel, and of the U-Net at batch 1, 32x32), then one
-         * timed run of each workload: for the scalar backend, where one U-Net forward takes seconds.
+         * One untimed warm-up run (of each kernel, of the U-Net at batch 1, 32x32, and of each
+         * transformer workload), then one timed run of each workload: for the scalar backend, where
+         * one U-Net forward takes seconds.
          */
         SINGLE;
 
