@@ -4,7 +4,7 @@
 Run from the repository root, after ``mvn -B -q package -DskipTests``, with the system Python that
 has PyTorch (``apt-get install python3-torch libopenblas0-pthread``):
 
-    /usr/bin/python3 tools/bench_torch.py [--out FILE] [--scalar-budget SECONDS] [--java-runs N]
+    /usr/bin/python3 tools/bench_torch.py [--out FILE] [--scalar-budget SECONDS] [--java-runs N] [--torch-only]
 
 It measures, with PyTorch limited to 2 threads:
 
@@ -15,14 +15,20 @@ It measures, with PyTorch limited to 2 threads:
   forward + backward + Adam (ms);
 * 50-step DDIM sampling of 4 images (s), then the peak resident memory of the process so far
   (``VmHWM`` of ``/proc/self/status``, MiB);
-* the U-Net forward at batch 1, 4, 16 and resolution 32, 64 (the scale table).
+* the U-Net forward at batch 1, 4, 16 and resolution 32, 64 (the scale table);
+* the transformer workloads, all at batch 16 with width 64 (2 heads of 32) and 16 text tokens of 64
+  features: one MMDiT joint block (16 image and 16 text tokens, RMS query-key norm) and a small MMDiT
+  (SD3Transformer2DModel: a 4-channel 8x8 latent in 2x2 patches, 4 joint blocks, pooled text 64), each
+  forward (ms) and training step, forward + backward + AdamW (ms); a CLIP text encoder and a T5 encoder
+  forward (2 layers, width 64, 2 heads, feed-forward 256, 16 tokens) (ms). The modules are the mirrors
+  in ``tools/golden_dit.py`` and ``tools/golden_transformers.py``, with the shapes of WorkloadBench.java.
 
 then runs the Java ``bench-model`` command of the demos on every backend jar that the build made,
 with the same workloads: ``parallel`` in full, in ``--java-runs`` separate JVMs (3) whose median it reports,
 ``scalar`` (the readable reference, 100-200 times
 slower) with one warm-up and single timed runs, without DDIM, and within ``--scalar-budget``
 seconds (it takes about 10 minutes on two cores). It writes ``bench/RESULTS.md`` (or ``--out``): the main
-table with the ratio Java/PyTorch for each row, the scale table with the growth per image and per
+table with the ratio Java/PyTorch for each row, the transformer table, the scale table with the growth per image and per
 resolution, and notes that define each figure, with the date, the JDK and the CPU model. The U-Net
 is the mirror of ``unet/UNet.java`` defined in ``tools/golden_layers.py``.
 """
@@ -56,6 +62,16 @@ PEAK_RSS = "peak RSS of the process, up to the end of DDIM (MiB)"
 HEAP_PEAK = "Java heap used during DDIM, peak (MiB)"
 HEAP_LIVE = "Java heap live after DDIM, after a full GC (MiB)"
 MAIN_ROWS = (SGEMM, CONV, FORWARD, TRAIN, DDIM, PEAK_RSS, HEAP_PEAK, HEAP_LIVE)
+MMDIT_BLOCK_FORWARD = "MMDiT block forward, 16+16 tokens, batch 16 (ms)"
+MMDIT_BLOCK_TRAIN = "MMDiT block training step, 16+16 tokens, batch 16 (ms)"
+MMDIT_FORWARD = "small MMDiT forward, 4 layers, 8x8 latent, batch 16 (ms)"
+MMDIT_TRAIN = "small MMDiT training step, 4 layers, 8x8 latent, batch 16 (ms)"
+CLIP_FORWARD = "CLIP text encoder forward, 16 tokens, batch 16 (ms)"
+T5_FORWARD = "T5 encoder forward, 16 tokens, batch 16 (ms)"
+TRANSFORMER_ROWS = (MMDIT_BLOCK_FORWARD, MMDIT_BLOCK_TRAIN, MMDIT_FORWARD, MMDIT_TRAIN, CLIP_FORWARD, T5_FORWARD)
+TRANSFORMER_BATCH = 16
+TEXT_TOKENS = 16
+WIDTH = 64  # 2 heads of 32
 JAVA_ONLY_ROWS = (HEAP_PEAK, HEAP_LIVE)
 SCALE_BATCHES = (1, 4, 16)
 SCALE_RESOLUTIONS = (32, 64)
@@ -108,12 +124,16 @@ def best_of(fn, repeats, warmup=2):
 
 def load_torch():
     """Imports PyTorch and the U-Net mirror; globals, so that a missing Java build is reported first."""
-    global torch, F, golden, BENCH_UNET
+    global torch, F, golden, golden_dit, golden_tf, BENCH_UNET
     import torch
     import torch.nn.functional as F
-    spec = importlib.util.spec_from_file_location("golden_layers", ROOT / "tools" / "golden_layers.py")
-    golden = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(golden)
+    sys.path.insert(0, str(ROOT / "tools"))  # golden_dit and golden_transformers import golden_layers
+    import golden_layers as golden
+    import golden_dit
+    import golden_transformers as golden_tf
+    sinusoid = golden_dit.timestep_sinusoid  # float64 for the golden files; float32 here, as the Java side
+    golden_dit.timestep_sinusoid = lambda t, dim=256, max_period=10000.0: sinusoid(t, dim, max_period).float()
+    golden_tf.NEG = torch.finfo(torch.float32).min  # the masked score, as Hugging Face's in float32
     torch.set_default_dtype(torch.float32)  # golden_layers switches to float64 for its references
     torch.use_deterministic_algorithms(False)
     torch.set_num_threads(2)
@@ -154,6 +174,66 @@ def ddim_sample(net, batch, steps):
     return x
 
 
+SMALL_MMDIT = dict(sample_size=8, patch_size=2, in_channels=4, num_layers=4, attention_head_dim=32,
+                   num_attention_heads=2, joint_attention_dim=WIDTH, caption_projection_dim=WIDTH,
+                   pooled_projection_dim=WIDTH, out_channels=4, pos_embed_max_size=4, qk_norm="rms_norm")
+SMALL_CLIP = dict(vocab_size=1000, hidden_size=WIDTH, intermediate_size=4 * WIDTH, num_hidden_layers=2,
+                  num_attention_heads=2, max_position_embeddings=TEXT_TOKENS, hidden_act="quick_gelu",
+                  layer_norm_eps=1e-5, projection_dim=WIDTH, eos_token_id=999)
+SMALL_T5 = dict(vocab_size=1000, d_model=WIDTH, d_kv=32, d_ff=4 * WIDTH, num_layers=2, num_heads=2,
+                relative_attention_num_buckets=32, relative_attention_max_distance=128, layer_norm_epsilon=1e-6,
+                feed_forward_proj="gated-gelu")
+
+
+def adamw_step(module, loss_fn):
+    """A training step closure: zero_grad, loss, backward and AdamW (lr 1e-4, weight decay 0.01), as the Java side."""
+    opt = torch.optim.AdamW(module.parameters(), lr=1e-4, weight_decay=0.01)
+
+    def step():
+        opt.zero_grad()
+        loss = loss_fn()
+        loss.backward()
+        opt.step()
+    return step
+
+
+def transformer_rows():
+    """The transformer rows, with the shapes of WorkloadBench.java; best of 10 forwards, 5 training steps."""
+    rows = {}
+    b = TRANSFORMER_BATCH
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(b, TEXT_TOKENS, WIDTH, generator=g)  # (B, 16 image tokens, D)
+    c = torch.randn(b, TEXT_TOKENS, WIDTH, generator=g)  # (B, 16 text tokens, D)
+    temb = torch.randn(b, WIDTH, generator=g)
+    block = golden_dit.JointTransformerBlock(WIDTH, heads=2, head_dim=32, context_pre_only=False,
+                                          qk_norm=True).float()
+    with torch.no_grad():
+        rows[MMDIT_BLOCK_FORWARD] = 1e3 * best_of(lambda: block(x, c, temb), 10, warmup=3)
+
+    def block_loss():
+        c_out, x_out = block(x, c, temb)
+        return (x_out - x).pow(2).mean() + (c_out - c).pow(2).mean()
+    rows[MMDIT_BLOCK_TRAIN] = 1e3 * best_of(adamw_step(block, block_loss), 5)
+
+    mmdit = golden_dit.SD3Transformer2DModel(SMALL_MMDIT).float()  # f32(): its position table is float64
+    latents = torch.randn(b, 4, 8, 8, generator=g)
+    pooled = torch.randn(b, WIDTH, generator=g)
+    t = 1000 * (torch.arange(b) + 0.5) / b  # SD3's 1000 sigma
+    with torch.no_grad():
+        rows[MMDIT_FORWARD] = 1e3 * best_of(lambda: mmdit(latents, c, pooled, t), 10, warmup=3)
+    rows[MMDIT_TRAIN] = 1e3 * best_of(
+        adamw_step(mmdit, lambda: (mmdit(latents, c, pooled, t) - latents).pow(2).mean()), 5)
+
+    ids = (torch.arange(b * TEXT_TOKENS) * 37 + 11).remainder(998).reshape(b, TEXT_TOKENS)  # as the Java ids
+    clip = golden_tf.CLIPTextModelWithProjection(SMALL_CLIP).float()
+    t5 = golden_tf.T5EncoderModel(SMALL_T5).float()
+    mask = [[1] * TEXT_TOKENS] * b  # no padding: the same work as the Java side's unmasked forward
+    with torch.no_grad():
+        rows[CLIP_FORWARD] = 1e3 * best_of(lambda: clip(ids), 10, warmup=3)
+        rows[T5_FORWARD] = 1e3 * best_of(lambda: t5(ids, mask), 10, warmup=3)
+    return rows
+
+
 def torch_rows():
     rows = {}
     a, b = torch.randn(512, 512), torch.randn(512, 512)
@@ -185,6 +265,7 @@ def torch_rows():
             xs, ts = inputs(cfg, batch)
             with torch.no_grad():
                 rows[scale_row(batch, res)] = 1e3 * best_of(lambda: n(xs, ts, None), 7, 2)
+    rows.update(transformer_rows())
     return rows
 
 
@@ -273,13 +354,13 @@ def ratio_cell(java, backend, row, reference):
     return fmt_ratio(value / reference) if value is not None and reference else "—"
 
 
-def main_table(torch_results, java, notes):
+def main_table(torch_results, java, notes, rows=MAIN_ROWS):
     names = list(java)
     lines = [
         "| workload | PyTorch | " + " | ".join(names) + " | " + " | ".join(f"ratio {b}" for b in names) + " |",
         "|---|---|" + "---|" * (2 * len(names)),
     ]
-    for row in MAIN_ROWS:
+    for row in rows:
         reference = torch_results.get(row)
         torch_cell = fmt(reference) if reference is not None else "n/a"
         cells = [java_cell(java, b, row, notes) for b in names]
@@ -396,6 +477,9 @@ def main():
     parser.add_argument("--scalar-budget", type=int, default=DEFAULT_SCALAR_BUDGET, metavar="SECONDS",
                         help="time limit of the scalar backend's run; rows whose estimate would pass it are left "
                              f"out (default: {DEFAULT_SCALAR_BUDGET})")
+    parser.add_argument("--torch-only", action="store_true",
+                        help="run only the PyTorch workloads and print their figures as one line of JSON; "
+                             "writes no results file")
     parser.add_argument("--java-runs", type=int, default=DEFAULT_JAVA_RUNS, metavar="N",
                         help="how many JVMs run the parallel backend's workloads; each figure is the median "
                              f"(default: {DEFAULT_JAVA_RUNS})")
@@ -404,6 +488,10 @@ def main():
         parser.error("--scalar-budget needs a positive number of seconds")
     if args.java_runs < 1:
         parser.error("--java-runs needs a positive number")
+    if args.torch_only:
+        load_torch()
+        print(json.dumps({"backend": "pytorch", "threads": torch.get_num_threads(), "rows": torch_rows()}))
+        return
     jars = java_jars()
     load_torch()
     print("running the PyTorch workloads", file=sys.stderr, flush=True)
@@ -427,6 +515,22 @@ def main():
         "Backends: " + ", ".join(java) + ".",
         "",
         *main_table(torch_results, java, notes),
+        "",
+        "Where the training step spends its time and allocation (JFR, by phase and op family): "
+        "[PROFILE.md](PROFILE.md).",
+        "",
+        "## Transformer workloads",
+        "",
+        "Batch 16, width 64 (2 heads of 32), 16 text tokens of 64 features. MMDiT block: one SD3 joint block "
+        "(not the last, so both streams have a feed-forward) over 16 image and 16 text tokens, RMS query-key "
+        "norm. Small MMDiT: SD3Transformer2DModel on a 4-channel 8x8 latent in 2x2 patches (16 tokens), 4 joint "
+        "blocks, pooled text embedding 64. Training step: forward, mean squared error, backward, AdamW (lr 1e-4, "
+        "weight decay 0.01). CLIP and T5: 2 layers, width 64, 2 heads, feed-forward 256 (T5: gated GELU), 16 "
+        "tokens, no padding. PyTorch: best of 10 after 3 warm-ups for each forward, best of 5 after 2 for each "
+        "training step; Java: the same per-row warm-up as the U-Net rows, then best of 10 for each forward and of 5 "
+        "for each training step.",
+        "",
+        *main_table(torch_results, java, notes, TRANSFORMER_ROWS),
         "",
         "## Scale behaviour: U-Net forward by batch size and resolution",
         "",

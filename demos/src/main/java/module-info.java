@@ -15,5 +15,7 @@ module org.minidiffusion.demos {
     requires org.minidiffusion.io;
     requires org.minidiffusion.diffusion;
     requires org.minidiffusion.text;
+    requires org.minidiffusion.dit;
+    requires org.minidiffusion.transformer;
     requires java.management;
 }

@@ -26,14 +26,31 @@ import org.minidiffusion.diffusion.PredictionType;
 import org.minidiffusion.diffusion.SampleRequest;
 import org.minidiffusion.diffusion.unet.UNet;
 import org.minidiffusion.diffusion.unet.UNetConfig;
+import org.minidiffusion.dit.JointTransformerBlock;
+import org.minidiffusion.dit.SD3Transformer2DModel;
+import org.minidiffusion.dit.SD3Transformer2DModelConfig;
 import org.minidiffusion.io.Json;
 import org.minidiffusion.nn.optim.Adam;
+import org.minidiffusion.transformer.clip.ClipTextConfig;
+import org.minidiffusion.transformer.clip.ClipTextModel;
+import org.minidiffusion.transformer.t5.T5Config;
+import org.minidiffusion.transformer.t5.T5EncoderModel;
 
 /**
  * The workloads of the performance issue, timed on the current backend: sgemm, a 3x3 convolution,
  * the benchmark U-Net's forward pass and training step, 50-step DDIM sampling with the memory it
- * takes, and the forward pass at several batch sizes and resolutions. {@code tools/bench_torch.py}
- * runs the same workloads in PyTorch and prints both side by side.
+ * takes, the forward pass at several batch sizes and resolutions, and the transformer workloads of
+ * text-to-image training: one MMDiT block and a small MMDiT (forward and training step with AdamW),
+ * and a CLIP and a T5 text encoder (forward). {@code tools/bench_torch.py} runs the same workloads
+ * in PyTorch and prints both side by side.
+ *
+ * <p>The transformer sizes, small enough for a two-core machine to train, all at batch
+ * {@value #TRANSFORMER_BATCH}: width 64 (2 heads of 32), 16 text tokens of 64 features, a pooled
+ * text embedding of 64; the small MMDiT takes a 4-channel 8x8 latent (a 32x32 image after the
+ * autoencoder's 4x downsampling) in 2x2 patches, so 16 image tokens, through 4 joint blocks with
+ * RMS-normalised queries and keys (SD3.5's {@code qk_norm}); the block row is one such block (not the
+ * last, so both streams have a feed-forward); the text encoders have 2 layers of width 64, 2 heads,
+ * a feed-forward of 256, a vocabulary of 1000 and 16 tokens.
  */
 final class WorkloadBench {
     static final String SGEMM = "sgemm 512x512x512 (GFLOP/s)";
@@ -44,6 +61,18 @@ final class WorkloadBench {
     static final String PEAK_RSS = "peak RSS of the process, up to the end of DDIM (MiB)";
     static final String HEAP_PEAK = "Java heap used during DDIM, peak (MiB)";
     static final String HEAP_LIVE = "Java heap live after DDIM, after a full GC (MiB)";
+    static final String MMDIT_BLOCK_FORWARD = "MMDiT block forward, 16+16 tokens, batch 16 (ms)";
+    static final String MMDIT_BLOCK_TRAIN = "MMDiT block training step, 16+16 tokens, batch 16 (ms)";
+    static final String MMDIT_FORWARD = "small MMDiT forward, 4 layers, 8x8 latent, batch 16 (ms)";
+    static final String MMDIT_TRAIN = "small MMDiT training step, 4 layers, 8x8 latent, batch 16 (ms)";
+    static final String CLIP_FORWARD = "CLIP text encoder forward, 16 tokens, batch 16 (ms)";
+    static final String T5_FORWARD = "T5 encoder forward, 16 tokens, batch 16 (ms)";
+    /** The batch of every transformer row. */
+    static final int TRANSFORMER_BATCH = 16;
+    /** The text tokens of every transformer row. */
+    static final int TEXT_TOKENS = 16;
+    /** The width of every transformer row: 2 heads of 32. */
+    static final int WIDTH = 64;
     static final int[] SCALE_BATCHES = {1, 4, 16};
     /** How long {@link Timing#BEST} runs every workload before timing any. */
     static final int WARM_UP_SECONDS = 10;
@@ -59,8 +88,9 @@ final class WorkloadBench {
          */
         BEST,
         /**
-         * One untimed warm-up run (of each kernel, and of the U-Net at batch 1, 32x32), then one
-         * timed run of each workload: for the scalar backend, where one U-Net forward takes seconds.
+         * One untimed warm-up run (of each kernel, of the U-Net at batch 1, 32x32, and of each
+         * transformer workload), then one timed run of each workload: for the scalar backend, where
+         * one U-Net forward takes seconds.
          */
         SINGLE;
 
@@ -101,6 +131,25 @@ final class WorkloadBench {
     }
 
     /**
+     * The small MMDiT of the transformer rows: a 4x8x8 latent in 2x2 patches (16 tokens), 4 joint
+     * blocks of width 64 (2 heads of 32) with RMS query-key norm, 16 text tokens of 64 features and a
+     * pooled text embedding of 64.
+     */
+    static SD3Transformer2DModelConfig smallMmdit() {
+        return new SD3Transformer2DModelConfig(8, 2, 4, 4, 32, 2, WIDTH, WIDTH, WIDTH, 4, 4, "rms_norm");
+    }
+
+    /** The CLIP text encoder of the transformer rows: 2 layers of width 64, 2 heads, MLP 256, 16 positions. */
+    static ClipTextConfig smallClip() {
+        return new ClipTextConfig(1000, WIDTH, 4 * WIDTH, 2, 2, TEXT_TOKENS, "quick_gelu", 1e-5f, WIDTH, 999);
+    }
+
+    /** The T5 encoder of the transformer rows: 2 layers of width 64, 2 heads of 32, gated-GELU feed-forward of 256. */
+    static T5Config smallT5() {
+        return new T5Config(1000, WIDTH, 32, 4 * WIDTH, 2, 2, 32, 128, 1e-6f, T5Config.GATED_GELU);
+    }
+
+    /**
      * The row name of the forward pass at one batch size and resolution.
      *
      * @param batch      the batch size
@@ -137,6 +186,7 @@ final class WorkloadBench {
         }
         bench.kernels();
         bench.unet();
+        bench.transformers();
         return new Result(Backends.current().id(), settings.timing(), Runtime.getRuntime().maxMemory() / MIB,
                 bench.rows, bench.skipped);
     }
@@ -247,6 +297,74 @@ final class WorkloadBench {
                     put(row, 1e3 * time(() -> n.forward(xs, ts, null), 3, 0));
                 }
             }
+        }
+    }
+
+    /**
+     * The transformer rows (sizes in the class comment). Each forward is timed first; a training step
+     * (forward, backward and AdamW) is run if about 5 forward passes fit the budget.
+     */
+    private void transformers() {
+        int b = TRANSFORMER_BATCH;
+        Tensor x = Tensor.randn(new Rng(11), b, TEXT_TOKENS, WIDTH);   // (B, 16 image tokens, D)
+        Tensor c = Tensor.randn(new Rng(12), b, TEXT_TOKENS, WIDTH);   // (B, 16 text tokens, D)
+        Tensor temb = Tensor.randn(new Rng(13), b, WIDTH);             // (B, D)
+        JointTransformerBlock block = new JointTransformerBlock(WIDTH, 2, 32, false, true, new Rng(14));
+        double forward;
+        try (Autograd.Scope scope = Autograd.noGrad()) {
+            forward = time(() -> block.forward(x, c, temb).image(), 10, 1);
+        }
+        put(MMDIT_BLOCK_FORWARD, 1e3 * forward);
+        if (fits(MMDIT_BLOCK_TRAIN, cost(5 * forward, 5))) {
+            Adam adamW = Adam.adamW(block.parameters(), 1e-4f, 0.01f);
+            put(MMDIT_BLOCK_TRAIN, 1e3 * time(() -> {
+                adamW.zeroGrad();
+                JointTransformerBlock.Output out = block.forward(x, c, temb);
+                Tensor dx = out.image().sub(x);
+                Tensor dc = out.context().sub(c);
+                Tensor loss = dx.mul(dx).mean().add(dc.mul(dc).mean());
+                loss.backward();
+                adamW.step();
+                return loss;
+            }, 5, 1));
+            adamW.zeroGrad();
+        }
+
+        SD3Transformer2DModel mmdit = new SD3Transformer2DModel(smallMmdit(), new Rng(15));
+        Tensor latents = Tensor.randn(new Rng(16), b, 4, 8, 8);       // (B, C, H, W)
+        Tensor pooled = Tensor.randn(new Rng(17), b, WIDTH);           // (B, pooled)
+        float[] steps = new float[b];
+        for (int i = 0; i < b; i++) {
+            steps[i] = 1000f * (i + 0.5f) / b;                         // SD3's 1000·sigma
+        }
+        Tensor t = Tensor.of(steps, b);
+        try (Autograd.Scope scope = Autograd.noGrad()) {
+            forward = time(() -> mmdit.forward(latents, c, pooled, t), 10, 1);
+        }
+        put(MMDIT_FORWARD, 1e3 * forward);
+        if (fits(MMDIT_TRAIN, cost(5 * forward, 5))) {
+            Adam adamW = Adam.adamW(mmdit.parameters(), 1e-4f, 0.01f);
+            put(MMDIT_TRAIN, 1e3 * time(() -> {
+                adamW.zeroGrad();
+                Tensor diff = mmdit.forward(latents, c, pooled, t).sub(latents);
+                Tensor loss = diff.mul(diff).mean();
+                loss.backward();
+                adamW.step();
+                return loss;
+            }, 5, 1));
+            adamW.zeroGrad();
+        }
+
+        float[] idValues = new float[b * TEXT_TOKENS];
+        for (int i = 0; i < idValues.length; i++) {
+            idValues[i] = (i * 37 + 11) % 998; // below 999, CLIP's end token here
+        }
+        Tensor ids = Tensor.of(idValues, b, TEXT_TOKENS);                // (B, L)
+        ClipTextModel clip = new ClipTextModel(smallClip(), true, new Rng(18));
+        T5EncoderModel t5 = new T5EncoderModel(smallT5(), new Rng(19));
+        try (Autograd.Scope scope = Autograd.noGrad()) {
+            put(CLIP_FORWARD, 1e3 * time(() -> clip.forward(ids), 10, 1));
+            put(T5_FORWARD, 1e3 * time(() -> t5.forward(ids), 10, 1));
         }
     }
 

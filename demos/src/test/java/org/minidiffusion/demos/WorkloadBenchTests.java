@@ -4,8 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -52,6 +56,33 @@ class WorkloadBenchTests {
         assertEquals(java.util.List.of(1, 2, 4), java.util.Arrays.stream(c.channelMults()).boxed().toList());
         assertEquals(java.util.Set.of(8), c.attentionRes());
         assertEquals(32, c.groups());
+    }
+
+    @Test
+    void everyRowNameIsSpelledTheSameInThePythonScript() throws IOException {
+        String script = Files.readString(Path.of("..").toAbsolutePath().normalize().resolve("tools/bench_torch.py"));
+        for (String row : List.of(WorkloadBench.SGEMM, WorkloadBench.CONV, WorkloadBench.FORWARD, WorkloadBench.TRAIN,
+                WorkloadBench.DDIM, WorkloadBench.PEAK_RSS, WorkloadBench.MMDIT_BLOCK_FORWARD,
+                WorkloadBench.MMDIT_BLOCK_TRAIN, WorkloadBench.MMDIT_FORWARD, WorkloadBench.MMDIT_TRAIN,
+                WorkloadBench.CLIP_FORWARD, WorkloadBench.T5_FORWARD)) {
+            assertTrue(script.contains(" = \"" + row + "\"\n"), "tools/bench_torch.py does not name the row: " + row);
+        }
+    }
+
+    @Test
+    void theTransformerRowsHaveTheStatedSizes() {
+        var m = WorkloadBench.smallMmdit();
+        assertEquals(List.of(8, 2, 4, 4, 32, 2, 64, 64, 64, 4), List.of(m.sampleSize(), m.patchSize(), m.inChannels(),
+                m.numLayers(), m.attentionHeadDim(), m.numAttentionHeads(), m.jointAttentionDim(),
+                m.captionProjectionDim(), m.pooledProjectionDim(), m.outChannels()));
+        assertEquals("rms_norm", m.qkNorm());
+        var clip = WorkloadBench.smallClip();
+        assertEquals(List.of(64, 256, 2, 2, 16), List.of(clip.hiddenSize(), clip.intermediateSize(),
+                clip.numHiddenLayers(), clip.numAttentionHeads(), clip.maxPositionEmbeddings()));
+        var t5 = WorkloadBench.smallT5();
+        assertEquals(List.of(64, 32, 256, 2, 2), List.of(t5.dModel(), t5.dKv(), t5.dFf(), t5.numLayers(), t5.numHeads()));
+        assertEquals(16, WorkloadBench.TRANSFORMER_BATCH);
+        assertEquals(16, WorkloadBench.TEXT_TOKENS);
     }
 
     @Test
