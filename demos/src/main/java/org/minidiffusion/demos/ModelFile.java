@@ -9,7 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.minidiffusion.core.api.Autograd;
-import org.minidiffusion.core.api.Layer;
+import org.minidiffusion.core.api.Parameterized;
 import org.minidiffusion.core.api.Tensor;
 import org.minidiffusion.diffusion.BetaSchedule;
 import org.minidiffusion.diffusion.InvalidFieldException;
@@ -139,7 +139,7 @@ final class ModelFile {
      * @param meta  the metadata
      * @throws IOException if writing fails; an existing file is then left as it was
      */
-    static void writeWeights(Path file, Layer layer, Map<String, String> meta) throws IOException {
+    static void writeWeights(Path file, Parameterized layer, Map<String, String> meta) throws IOException {
         Map<String, Tensor> tensors;
         try (Autograd.Scope noGrad = Autograd.noGrad()) {
             tensors = layer.stateDict();

@@ -376,7 +376,7 @@ final class TrainCommand {
     private static Trainer resume(Path checkpoint, TrainingData data, int steps, Path dir) throws IOException {
         Trainer trainer;
         try {
-            trainer = Trainer.resume(checkpoint, data, steps);
+            trainer = TrainingCheckpoints.resume(checkpoint, data, steps);
         } catch (InvalidFieldException e) { // names the key or tensor, the value and the range
             throw new DemoException(e.source() + " is not a usable training checkpoint: " + e.detail(), e);
         } catch (IllegalArgumentException e) {
@@ -434,7 +434,7 @@ final class TrainCommand {
     /** Saves the checkpoint, the model file, the loss table and the loss curve, in that order. */
     private static void save(Trainer trainer, Path dir, double[] losses, Map<String, String> extra) throws IOException {
         long step = trainer.completedSteps();
-        trainer.save(dir.resolve(CHECKPOINT));
+        TrainingCheckpoints.save(trainer, dir.resolve(CHECKPOINT));
         writeLosses(dir.resolve(LOSSES_CSV), losses, step);
         ModelFile.write(dir.resolve(MODEL), trainer.emaModel(), trainer.config(), step, extra);
         double[] upToNow = Arrays.copyOf(losses, (int) step);

@@ -62,7 +62,7 @@ class ModelFileTests {
         trainer.step();
         trainer.step();
         Path checkpoint = dir.resolve("checkpoint.safetensors");
-        trainer.save(checkpoint);
+        TrainingCheckpoints.save(trainer, checkpoint);
 
         ModelFile.Model m = ModelFile.read(checkpoint);
         assertSameWeights(trainer.emaModel().stateDict(), m.unet().stateDict());

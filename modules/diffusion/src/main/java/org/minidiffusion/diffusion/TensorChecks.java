@@ -3,7 +3,7 @@ package org.minidiffusion.diffusion;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import org.minidiffusion.core.api.Layer;
+import org.minidiffusion.core.api.Parameterized;
 import org.minidiffusion.core.api.Shape;
 import org.minidiffusion.core.api.Tensor;
 
@@ -101,7 +101,7 @@ public final class TensorChecks {
      * @param layer the layer
      * @return the shapes by state-dict name, in the layer's order
      */
-    public static Map<String, Shape> shapes(Layer layer) {
+    public static Map<String, Shape> shapes(Parameterized layer) {
         Map<String, Shape> out = new LinkedHashMap<>();
         layer.parameters().forEach((k, p) -> out.put(k, p.shape()));
         return out;

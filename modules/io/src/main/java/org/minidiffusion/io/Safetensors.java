@@ -135,7 +135,7 @@ public final class Safetensors {
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
             for (SafetensorsHeader.Entry e : header.entries()) {
-                tensors.put(e.name(), backend.of(readData(file, channel, 8 + headerLength, e, chunk), e.shape()));
+                tensors.put(e.name(), backend.adopt(readData(file, channel, 8 + headerLength, e, chunk), e.shape()));
             }
             return new SafetensorsFile(file, tensors, header.metadata());
         }

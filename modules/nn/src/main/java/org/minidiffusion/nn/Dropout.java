@@ -1,7 +1,8 @@
 package org.minidiffusion.nn;
 
 import org.minidiffusion.core.api.AbstractLayer;
-import org.minidiffusion.core.api.Layer;
+import org.minidiffusion.core.api.AbstractParameterized;
+import org.minidiffusion.core.api.Parameterized;
 import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.Tensor;
 
@@ -35,11 +36,11 @@ public final class Dropout extends AbstractLayer {
      * step depend on nothing else, and a run resumed from a checkpoint draws the same masks as one
      * that never stopped.
      *
-     * @param model the model, searched through its {@link AbstractLayer#children() children} at every depth
+     * @param model the model, searched through its {@link AbstractParameterized#children() children} at every depth
      * @param rng   the generator the layers share
      * @return how many dropout layers were found
      */
-    public static int drawMasksFrom(Layer model, Rng rng) {
+    public static int drawMasksFrom(Parameterized model, Rng rng) {
         if (rng == null) {
             throw new IllegalArgumentException("Dropout.drawMasksFrom: the generator is null");
         }
@@ -48,8 +49,8 @@ public final class Dropout extends AbstractLayer {
             ((Dropout) model).rng = rng;
             found++;
         }
-        if (model instanceof AbstractLayer) {
-            for (Layer child : ((AbstractLayer) model).children().values()) {
+        if (model instanceof AbstractParameterized) {
+            for (Parameterized child : ((AbstractParameterized) model).children().values()) {
                 found += drawMasksFrom(child, rng);
             }
         }

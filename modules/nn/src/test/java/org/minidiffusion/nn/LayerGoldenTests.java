@@ -131,7 +131,8 @@ class LayerGoldenTests {
             throw e.getCause();
         }
         Set<String> tested = new TreeSet<>();
-        for (String[] names : new String[][] {CONV2D, GROUP_NORM, ATTENTION, OTHERS, OptimizerGoldenTests.CASES}) {
+        for (String[] names : new String[][] {CONV2D, GROUP_NORM, ATTENTION, OTHERS, OptimizerGoldenTests.CASES,
+            AttentionGoldenTests.CASES, RotaryEmbeddingGoldenTests.CASES}) {
             tested.addAll(Set.of(names));
         }
         assertEquals(tested, files, "golden files and tested cases differ");

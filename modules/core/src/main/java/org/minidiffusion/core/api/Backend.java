@@ -228,6 +228,36 @@ public final class Backend {
     }
 
     /**
+     * Returns a tensor over {@code data} itself, without copying it: for a loader that fills a
+     * fresh array and hands it over, so a large tensor is held once rather than twice while it is
+     * made (see {@link #of}, which copies).
+     *
+     * <p>The tensor takes ownership: the caller must neither read nor write the array afterwards.
+     * Writing it later is undefined (the tensor, its views and anything computed from it may or may
+     * not see the change), and no workspace ever reuses it.
+     *
+     * @param data  row-major values, {@code numel(shape)} of them
+     * @param shape the dims
+     * @return the tensor, a leaf on this backend
+     * @throws ShapeException if a dim is negative or the dims do not hold exactly {@code data.length} values
+     */
+    public Tensor adopt(float[] data, int... shape) {
+        Objects.requireNonNull(data, "Backend.adopt: data is null");
+        Objects.requireNonNull(shape, "Backend.adopt: shape is null");
+        Shape s;
+        try {
+            s = Shape.of(shape);
+        } catch (ShapeException e) {
+            throw new ShapeException("adopt", "cannot shape " + data.length + " values as "
+                    + java.util.Arrays.toString(shape) + " (" + e.getMessage() + ")");
+        }
+        if (s.numel() != data.length) {
+            throw new ShapeException("adopt", data.length + " values cannot fill shape", s);
+        }
+        return Tensors.FACTORY.wrap(this, data, s);
+    }
+
+    /**
      * Returns standard normal samples; the same generator state gives the same values everywhere.
      *
      * @param rng   the generator

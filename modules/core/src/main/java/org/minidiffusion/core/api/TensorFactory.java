@@ -29,7 +29,8 @@ public interface TensorFactory {
     float[] allocateZeroed(int n);
 
     /**
-     * Wraps an array from {@link #allocate} as a leaf tensor; the array must not be modified afterwards.
+     * Wraps an array from {@link #allocate}, or one handed over by {@link Backend#adopt}, as a leaf
+     * tensor, without copying it; the array must not be modified afterwards.
      *
      * @param backend the backend the tensor lives on
      * @param data    the values, row-major, {@code shape.numel()} of them

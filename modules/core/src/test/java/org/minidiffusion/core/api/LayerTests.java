@@ -55,6 +55,34 @@ class LayerTests {
         }
     }
 
+    /** A part driven by its owner with several inputs: parameters and children, no forward. */
+    static final class Level extends AbstractParameterized {
+        final Block block = child("block", new Block());
+        final Parameter gate = parameter("gate", NO_KERNELS.ones(3));
+    }
+
+    static final class TwoInputNet extends AbstractParameterized {
+        final Level level = child("level0", new Level());
+        final Leaf out = child("out", new Leaf());
+    }
+
+    @Test
+    void aPartWithoutForwardNamesParametersAndSetsModesLikeALayer() {
+        TwoInputNet net = new TwoInputNet();
+        assertEquals(List.of("level0.gate", "level0.block.conv1.weight", "level0.block.conv1.bias",
+                "level0.block.conv2.weight", "level0.block.conv2.bias", "out.weight", "out.bias"),
+                List.copyOf(net.parameters().keySet()));
+        assertEquals(Map.of("level0", net.level, "out", net.out), net.children());
+        net.train(false);
+        assertFalse(net.level.block.conv1.isTraining(), "eval mode reaches a layer under a part");
+        Map<String, Tensor> state = new LinkedHashMap<>(net.stateDict());
+        state.put("level0.gate", NO_KERNELS.full(2f, 3));
+        net.loadStateDict(state);
+        assertArrayEquals(new float[] {2, 2, 2}, net.level.gate.value().toArray());
+        state.put("level0.gate", NO_KERNELS.full(2f, 4));
+        assertThrows(ShapeException.class, () -> net.loadStateDict(state));
+    }
+
     @Test
     void parameterNamesAreHierarchicalAndOrdered() {
         Net net = new Net();

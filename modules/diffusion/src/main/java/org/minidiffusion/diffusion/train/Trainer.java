@@ -1,11 +1,7 @@
 package org.minidiffusion.diffusion.train;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.eclipse.collections.api.list.primitive.MutableIntList;
-import org.eclipse.collections.impl.list.mutable.primitive.IntArrayList;
 import org.minidiffusion.core.api.Autograd;
 import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.Shape;
@@ -16,8 +12,6 @@ import org.minidiffusion.diffusion.NoiseSchedule;
 import org.minidiffusion.diffusion.TensorChecks;
 import org.minidiffusion.diffusion.unet.UNet;
 import org.minidiffusion.diffusion.unet.UNetConfig;
-import org.minidiffusion.io.Safetensors;
-import org.minidiffusion.io.SafetensorsFile;
 import org.minidiffusion.nn.Dropout;
 import org.minidiffusion.nn.optim.Adam;
 import org.minidiffusion.nn.optim.Ema;
@@ -49,7 +43,7 @@ public final class Trainer {
     private final LearningRateSchedule lr;
     private long completed;
     private int cachedEpoch = -1;
-    private MutableIntList cachedOrder;
+    private int[] cachedOrder;
 
     /**
      * The outcome of one step.
@@ -184,23 +178,23 @@ public final class Trainer {
         int[] idx = new int[config.batchSize()];
         for (int i = 0; i < idx.length; i++) {
             long position = done * config.batchSize() + i;
-            idx[i] = epochOrder((int) (position / n)).get((int) (position % n));
+            idx[i] = epochOrder((int) (position / n))[(int) (position % n)];
         }
         return idx;
     }
 
-    private MutableIntList epochOrder(int epoch) {
+    private int[] epochOrder(int epoch) {
         if (epoch != cachedEpoch) {
-            MutableIntList order = IntArrayList.newWithNValues(0, 0);
-            for (int i = 0; i < data.size(); i++) {
-                order.add(i);
+            int[] order = new int[data.size()];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
             }
             Rng rng = new Rng(mix(config.seed() ^ 0x5DEECE66DL, epoch));
-            for (int i = order.size() - 1; i > 0; i--) {              // Fisher-Yates
+            for (int i = order.length - 1; i > 0; i--) {              // Fisher-Yates
                 int j = rng.nextInt(i + 1);
-                int tmp = order.get(i);
-                order.set(i, order.get(j));
-                order.set(j, tmp);
+                int tmp = order[i];
+                order[i] = order[j];
+                order[j] = tmp;
             }
             cachedOrder = order;
             cachedEpoch = epoch;
@@ -213,15 +207,18 @@ public final class Trainer {
     }
 
     /**
-     * Writes the model, EMA and optimiser state and both configs to a safetensors file, atomically,
-     * after checking that every value is finite.
+     * Returns the model, EMA and optimiser state and both configs as a checkpoint, after checking
+     * that every value is finite. The tensors are the trainer's own (no copy): write the checkpoint
+     * out before the next {@link #step}.
      *
-     * @param file the checkpoint
-     * @throws IOException               if writing fails; an existing file is then left as it was
+     * @param target what the checkpoint will be written to (usually a file name), for error messages
+     *               and the checkpoint's {@link Checkpoint#source}
+     * @return the checkpoint
      * @throws TrainingDivergedException if a weight, an optimiser moment or an EMA weight is NaN or
-     *                                   infinite; nothing is written then
+     *                                   infinite; no checkpoint is made then, so the last saved files
+     *                                   stay as they were
      */
-    public void save(Path file) throws IOException {
+    public Checkpoint checkpoint(String target) {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         try (Autograd.Scope scope = Autograd.noGrad()) {
             model.stateDict().forEach((k, v) -> tensors.put(MODEL + k, v));
@@ -230,7 +227,7 @@ public final class Trainer {
         }
         String nonFinite = TensorChecks.describeNonFinite(tensors, "");
         if (nonFinite != null) {
-            throw new TrainingDivergedException("training stopped at step " + completed + ": not saving " + file
+            throw new TrainingDivergedException("training stopped at step " + completed + ": not saving " + target
                     + ", the state holds " + nonFinite + "; the files of the last save are as they were."
                     + " Try a lower learning rate.");
         }
@@ -238,25 +235,24 @@ public final class Trainer {
         meta.putAll(config.toMetadata());
         meta.put(COMPLETED_STEPS, Long.toString(completed));
         meta.put("format", "mini-diffusion training checkpoint");
-        Safetensors.write(file, tensors, meta);
+        return new Checkpoint(target, tensors, meta);
     }
 
     /**
-     * Resumes a run from a checkpoint written by {@link #save}, after checking every field it
+     * Resumes a run from a checkpoint made by {@link #checkpoint}, after checking every field it
      * reads: both configs, {@code completed_steps}, and the names, shapes and values of the
      * weights, the EMA weights and the optimiser state.
      *
-     * @param file     the checkpoint
-     * @param data     the same images the run was started on
-     * @param newSteps the total number of steps to train to, or 0 to keep the checkpoint's plan
+     * @param checkpoint the checkpoint, as read back from where it was written
+     * @param data       the same images the run was started on
+     * @param newSteps   the total number of steps to train to, or 0 to keep the checkpoint's plan
      * @return the trainer, ready to continue
-     * @throws IOException           if the file cannot be read or is not valid safetensors
-     * @throws InvalidFieldException naming the file, the key or tensor, its value and what is allowed
+     * @throws InvalidFieldException naming the checkpoint's source, the key or tensor, its value and
+     *                               what is allowed
      */
-    public static Trainer resume(Path file, TrainingData data, int newSteps) throws IOException {
-        SafetensorsFile f = Safetensors.read(file);
-        String source = file.toString();
-        Map<String, String> meta = f.metadata();
+    public static Trainer resume(Checkpoint checkpoint, TrainingData data, int newSteps) {
+        String source = checkpoint.source();
+        Map<String, String> meta = checkpoint.metadata();
         TrainConfig config = TrainConfig.fromMetadata(meta, source);
         long completed = new MetadataReader(meta, source).longIn(COMPLETED_STEPS, 0, config.steps());
         if (config.batchSize() > data.size()) {
@@ -267,12 +263,12 @@ public final class Trainer {
             config = config.withSteps(newSteps);
         }
         UNetConfig unetConfig = UNetConfig.fromMetadata(meta, source);
-        Map<String, Tensor> weights = withPrefix(f, MODEL);
+        Map<String, Tensor> weights = withPrefix(checkpoint, MODEL);
         unetConfig.checkStoredWeights(TensorChecks.numel(weights), source, MODEL + "*"); // before allocating
         Trainer trainer = new Trainer(new UNet(unetConfig, new Rng(config.seed())), config, data);
         Map<String, Shape> shapes = TensorChecks.shapes(trainer.model);
-        Map<String, Tensor> emaWeights = withPrefix(f, EMA);
-        Map<String, Tensor> optim = withPrefix(f, OPTIM);
+        Map<String, Tensor> emaWeights = withPrefix(checkpoint, EMA);
+        Map<String, Tensor> optim = withPrefix(checkpoint, OPTIM);
         TensorChecks.requireShapes(weights, shapes, source, MODEL);
         TensorChecks.requireShapes(emaWeights, shapes, source, EMA);
         checkOptimizerState(optim, shapes, completed, source);
@@ -332,9 +328,9 @@ public final class Trainer {
         }
     }
 
-    private static Map<String, Tensor> withPrefix(SafetensorsFile f, String prefix) {
+    private static Map<String, Tensor> withPrefix(Checkpoint checkpoint, String prefix) {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        f.tensors().forEach((k, v) -> {
+        checkpoint.tensors().forEach((k, v) -> {
             if (k.startsWith(prefix)) {
                 out.put(k.substring(prefix.length()), v);
             }

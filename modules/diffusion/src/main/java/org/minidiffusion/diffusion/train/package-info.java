@@ -5,6 +5,8 @@
  *
  * <p>A checkpoint is never written with a NaN or infinite value in the weights, the optimiser
  * state or the EMA weights, and a resumed one is checked field by field before it is used, so a
- * corrupted file can neither resume nor poison the files saved after it.
+ * corrupted file can neither resume nor poison the files saved after it. A {@link
+ * org.minidiffusion.diffusion.train.Checkpoint} is tensors and metadata in no file format: the
+ * caller writes and reads it (the demos as safetensors, through {@code io}).
  */
 package org.minidiffusion.diffusion.train;

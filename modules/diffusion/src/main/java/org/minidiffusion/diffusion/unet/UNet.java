@@ -1,9 +1,12 @@
 package org.minidiffusion.diffusion.unet;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
-import org.minidiffusion.core.api.AbstractLayer;
+import org.minidiffusion.core.api.AbstractParameterized;
 import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.ShapeException;
 import org.minidiffusion.core.api.Tensor;
@@ -26,13 +29,13 @@ import org.minidiffusion.nn.Linear;
  * <p>It predicts from {@code (x_t, t, class)}; the meaning of the output (noise, velocity or the
  * clean image) is set by how it is trained.
  */
-public final class UNet extends AbstractLayer implements Denoiser {
+public final class UNet extends AbstractParameterized implements Denoiser {
     private final UNetConfig config;
     private final Linear timeLinear1;
     private final Linear timeLinear2;
     private final Embedding classEmbed; // (numClasses + 1, T), the last row is the null class; or null
     private final Conv2d convIn;
-    private final LayerList<DownLevel> down = child("down", new LayerList<>());
+    private final DownPath down = child("down", new DownPath());
     private final ResBlock midRes1;
     private final AttentionBlock midAttn;
     private final ResBlock midRes2;
@@ -41,7 +44,7 @@ public final class UNet extends AbstractLayer implements Denoiser {
     private final Conv2d convOut;
 
     /** One resolution level on the way down: residual blocks, each optionally followed by attention, then a resampler. */
-    static final class DownLevel extends AbstractLayer {
+    static final class DownLevel extends AbstractParameterized {
         final LayerList<ResBlock> res = child("res", new LayerList<>());
         final LayerList<AttentionBlock> attn = child("attn", new LayerList<>());
         Conv2d resample; // stride-2 conv, or null at the lowest resolution
@@ -49,10 +52,22 @@ public final class UNet extends AbstractLayer implements Denoiser {
         void setResample(Conv2d conv) {
             resample = child("resample", conv);
         }
+    }
+
+    /**
+     * The levels of the down path, named {@code 0, 1, ...} like a {@link LayerList}; a level has no
+     * one-tensor forward (it also hands out its skip connections), so it cannot be in one.
+     */
+    static final class DownPath extends AbstractParameterized implements Iterable<DownLevel> {
+        private final List<DownLevel> levels = new ArrayList<>();
+
+        void add(DownLevel level) {
+            levels.add(child(Integer.toString(levels.size()), level));
+        }
 
         @Override
-        public Tensor forward(Tensor input) {
-            throw new UnsupportedOperationException("a U-Net level on the way down is driven by UNet.forward");
+        public Iterator<DownLevel> iterator() {
+            return levels.iterator();
         }
     }
 
@@ -261,10 +276,5 @@ public final class UNet extends AbstractLayer implements Denoiser {
                 }
             }
         }
-    }
-
-    @Override
-    public Tensor forward(Tensor input) {
-        throw new UnsupportedOperationException("UNet needs timesteps: call forward(x, t, labels)");
     }
 }

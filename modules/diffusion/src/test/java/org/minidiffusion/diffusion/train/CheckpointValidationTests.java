@@ -43,7 +43,7 @@ class CheckpointValidationTests {
             t.step();
             t.step();
             try {
-                t.save(file);
+                CheckpointFiles.save(t, file);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -66,7 +66,7 @@ class CheckpointValidationTests {
     private static InvalidFieldException refusedResume(Path file) {
         return assertThrows(InvalidFieldException.class, () -> SCALAR.call(() -> {
             try {
-                return Trainer.resume(file, TinySetup.data(), 0);
+                return CheckpointFiles.resume(file, TinySetup.data(), 0);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -181,7 +181,7 @@ class CheckpointValidationTests {
         SCALAR.run(() -> {
             Trainer t;
             try {
-                t = Trainer.resume(file, TinySetup.data(), 0);
+                t = CheckpointFiles.resume(file, TinySetup.data(), 0);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -198,7 +198,8 @@ class CheckpointValidationTests {
             Trainer poisoned = new Trainer(t.model(), noDrop, TinySetup.data());
             Trainer.StepResult r = poisoned.step();
             assertTrue(Double.isFinite(r.loss()), "the loss does not see the null class: " + r.loss());
-            TrainingDivergedException save = assertThrows(TrainingDivergedException.class, () -> poisoned.save(file));
+            TrainingDivergedException save = assertThrows(TrainingDivergedException.class,
+                    () -> CheckpointFiles.save(poisoned, file));
             assertTrue(save.getMessage().contains("not saving " + file) && save.getMessage().contains("NaN")
                     && save.getMessage().contains("class_embed.weight"), save.getMessage());
             TrainingDivergedException model = assertThrows(TrainingDivergedException.class, poisoned::emaModel);

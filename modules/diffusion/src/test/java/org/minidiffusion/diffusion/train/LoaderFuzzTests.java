@@ -82,13 +82,13 @@ class LoaderFuzzTests {
             t.step();
             t.step();
             try {
-                t.save(seed);
+                CheckpointFiles.save(t, seed);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         });
         Outcomes outcomes = fuzz(seed, INPUTS != null ? INPUTS : DEFAULT_CHECKPOINT_INPUTS, file -> {
-            Trainer trainer = Trainer.resume(file, TinySetup.data(), 0);
+            Trainer trainer = CheckpointFiles.resume(file, TinySetup.data(), 0);
             try {
                 trainer.step();
                 return "loaded and trained a step";

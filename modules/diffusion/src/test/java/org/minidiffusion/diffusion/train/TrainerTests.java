@@ -54,8 +54,8 @@ class TrainerTests {
         Path ckpt = dir.resolve("ckpt.safetensors");
         Trainer resumed;
         try {
-            first.save(ckpt);
-            resumed = Trainer.resume(ckpt, TinySetup.data(), 0);
+            CheckpointFiles.save(first, ckpt);
+            resumed = CheckpointFiles.resume(ckpt, TinySetup.data(), 0);
         } catch (IOException e) {
             throw new AssertionError(e);
         }
@@ -113,7 +113,7 @@ class TrainerTests {
             trainer.step();
             trainer.step();
             try {
-                trainer.save(ckpt);
+                CheckpointFiles.save(trainer, ckpt);
             } catch (IOException e) {
                 throw new AssertionError(e);
             }
@@ -126,7 +126,7 @@ class TrainerTests {
         byte[] saved = Files.readAllBytes(ckpt);
         Trainer reloaded = SCALAR.call(() -> {
             try {
-                return Trainer.resume(ckpt, clean, 0);
+                return CheckpointFiles.resume(ckpt, clean, 0);
             } catch (IOException e) {
                 throw new AssertionError(e);
             }
@@ -142,7 +142,7 @@ class TrainerTests {
             Trainer t = new Trainer(TinySetup.unet(3), TinySetup.config(2), TinySetup.data());
             t.step();
             try {
-                t.save(ckpt);
+                CheckpointFiles.save(t, ckpt);
                 var f = org.minidiffusion.io.Safetensors.read(ckpt);
                 var tensors = new java.util.LinkedHashMap<>(f.tensors());
                 tensors.remove("model.conv_in.weight");
@@ -154,7 +154,7 @@ class TrainerTests {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> SCALAR.call(() -> {
                     try {
-                        return Trainer.resume(ckpt, TinySetup.data(), 0);
+                        return CheckpointFiles.resume(ckpt, TinySetup.data(), 0);
                     } catch (IOException io) {
                         throw new AssertionError(io);
                     }

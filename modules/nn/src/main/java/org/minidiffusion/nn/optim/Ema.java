@@ -3,7 +3,7 @@ package org.minidiffusion.nn.optim;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.minidiffusion.core.api.Autograd;
-import org.minidiffusion.core.api.Layer;
+import org.minidiffusion.core.api.Parameterized;
 import org.minidiffusion.core.api.Tensor;
 
 /**
@@ -14,7 +14,7 @@ import org.minidiffusion.core.api.Tensor;
  * {@code d = min(decay, (1 + t) / (10 + t))}, so a short run is not dominated by the initial weights.
  */
 public final class Ema {
-    private final Layer layer;
+    private final Parameterized layer;
     private final float decay;
     private final Map<String, Tensor> shadow = new LinkedHashMap<>();
 
@@ -24,7 +24,7 @@ public final class Ema {
      * @param layer the layer being trained
      * @param decay the decay, such as 0.999
      */
-    public Ema(Layer layer, float decay) {
+    public Ema(Parameterized layer, float decay) {
         if (!(decay >= 0f && decay < 1f)) {
             throw new IllegalArgumentException("Ema: decay must be in [0, 1), got " + decay);
         }

@@ -1,0 +1,277 @@
+package org.minidiffusion.transformer.clip;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.minidiffusion.core.api.AbstractLayer;
+import org.minidiffusion.core.api.Rng;
+import org.minidiffusion.core.api.Tensor;
+import org.minidiffusion.io.Safetensors;
+import org.minidiffusion.io.SafetensorsFile;
+import org.minidiffusion.nn.Attention;
+import org.minidiffusion.nn.Embedding;
+import org.minidiffusion.nn.LayerList;
+import org.minidiffusion.nn.LayerNorm;
+import org.minidiffusion.nn.Linear;
+
+/**
+ * CLIP's text encoder (Radford et al. 2021, section 2.4), the architecture of Hugging Face's
+ * {@code CLIPTextModel} (and, with the projection, {@code CLIPTextModelWithProjection}): token
+ * plus learned position embeddings, pre-LayerNorm transformer blocks under a causal mask, a final
+ * LayerNorm, and the pooled output read at the end-of-text token.
+ *
+ * <p>Parameter names are Hugging Face's ({@code text_model.embeddings.token_embedding.weight},
+ * {@code text_model.encoder.layers.0.self_attn.q_proj.weight}, ..., {@code text_projection.weight}),
+ * so {@link #load} reads their safetensors checkpoints by name.
+ */
+public final class ClipTextModel extends AbstractLayer {
+    /** A buffer that older checkpoints store beside the parameters. */
+    private static final String POSITION_IDS = "text_model.embeddings.position_ids";
+
+    /**
+     * What the encoder returns.
+     *
+     * @param lastHiddenState {@code (B, L, D)}, after the final LayerNorm
+     * @param pooled          {@code (B, D)}, the hidden state at each sequence's end-of-text token
+     * @param textEmbeds      {@code (B, projection_dim)}, the projected pooled output, or null without projection
+     */
+    public record Output(Tensor lastHiddenState, Tensor pooled, Tensor textEmbeds) {
+    }
+
+    private final ClipTextConfig config;
+    private final TextTransformer textModel;
+    private final Linear textProjection;
+
+    /**
+     * Creates the encoder with PyTorch's default initialisation (load a checkpoint to use it).
+     *
+     * @param config         the configuration
+     * @param withProjection whether to add {@code text_projection} (no bias), as {@code CLIPTextModelWithProjection}
+     * @param rng            the generator for the initial weights
+     */
+    public ClipTextModel(ClipTextConfig config, boolean withProjection, Rng rng) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.textModel = child("text_model", new TextTransformer(config, rng));
+        this.textProjection = withProjection
+                ? child("text_projection", new Linear(config.hiddenSize(), config.projectionDim(), false, rng))
+                : null;
+    }
+
+    /**
+     * Builds the encoder from a {@code config.json} and loads a safetensors checkpoint by Hugging
+     * Face's names; the text projection is built when the checkpoint holds one.
+     *
+     * @param configJson  the {@code config.json}
+     * @param safetensors the weights, such as {@code model.safetensors}
+     * @return the loaded encoder
+     * @throws IOException naming the file and key, if either file cannot be read or does not fit
+     */
+    public static ClipTextModel load(Path configJson, Path safetensors) throws IOException {
+        ClipTextConfig config = ClipTextConfig.fromJson(configJson);
+        SafetensorsFile file = Safetensors.read(safetensors);
+        ClipTextModel model = new ClipTextModel(config, file.tensors().containsKey("text_projection.weight"), new Rng(0));
+        try {
+            model.loadCheckpoint(file.tensors());
+        } catch (IllegalArgumentException e) {
+            throw new IOException(safetensors + ": " + e.getMessage(), e);
+        }
+        return model;
+    }
+
+    /**
+     * Loads a Hugging Face state dict: like {@link #loadStateDict} but ignoring the
+     * {@code position_ids} buffer and the image tower of a whole {@code CLIPModel}
+     * ({@code vision_model.*}, {@code visual_projection.weight}, {@code logit_scale}).
+     *
+     * @param state tensors by name
+     * @throws IllegalArgumentException naming the first missing, unexpected or misshapen key
+     */
+    public void loadCheckpoint(Map<String, Tensor> state) {
+        Map<String, Tensor> kept = new LinkedHashMap<>();
+        state.forEach((key, value) -> {
+            boolean ignored = key.equals(POSITION_IDS) || key.startsWith("vision_model.")
+                    || key.equals("visual_projection.weight") || key.equals("logit_scale")
+                    || (textProjection == null && key.equals("text_projection.weight"));
+            if (!ignored) {
+                kept.put(key, value);
+            }
+        });
+        loadStateDict(kept);
+    }
+
+    /** Returns the configuration. */
+    public ClipTextConfig config() {
+        return config;
+    }
+
+    /**
+     * Encodes token ids (as floats) without a padding mask.
+     *
+     * @param ids {@code (B, L)} integer-valued ids
+     * @return the last hidden state {@code (B, L, D)}
+     */
+    @Override
+    public Tensor forward(Tensor ids) {
+        if (ids.rank() != 2) {
+            throw new org.minidiffusion.core.api.ShapeException("ClipTextModel", "expects ids (B, L)", ids.shape());
+        }
+        int b = ids.size(0);
+        int len = ids.size(1);
+        float[] v = ids.toArray();
+        int[][] rows = new int[b][len];
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < len; j++) {
+                rows[i][j] = (int) v[i * len + j];
+                if (rows[i][j] != v[i * len + j]) {
+                    throw new IllegalArgumentException("ClipTextModel: id " + v[i * len + j] + " at [" + i + "][" + j + "] is not an integer");
+                }
+            }
+        }
+        return encode(rows, null).lastHiddenState();
+    }
+
+    /**
+     * Encodes a batch of tokenized prompts.
+     *
+     * @param inputIds      {@code (B, L)} token ids, L at most {@code max_position_embeddings}
+     * @param attentionMask {@code (B, L)} of 1 (token) and 0 (padding), or null for none (CLIP's
+     *                      own usage: padded with the end token and read at the first one)
+     * @return the hidden states, the pooled output and, with a projection, the text embeddings
+     */
+    public Output encode(int[][] inputIds, int[][] attentionMask) {
+        int[] flat = checkIds(inputIds);
+        int b = inputIds.length;
+        int len = inputIds[0].length;
+        Tensor hidden = textModel.forward(flat, b, len, attentionMask);              // (B, L, D)
+        int[] rows = new int[b];
+        for (int i = 0; i < b; i++) {
+            rows[i] = i * len + endOfText(inputIds[i]);
+        }
+        Tensor pooled = hidden.reshape(b * len, config.hiddenSize()).indexSelect(0, rows); // (B, D)
+        Tensor embeds = textProjection == null ? null : textProjection.forward(pooled);  // (B, P)
+        return new Output(hidden, pooled, embeds);
+    }
+
+    /**
+     * Returns where the pooled output is read, as Hugging Face does: the first position holding
+     * {@code eos_token_id}, or, for the legacy {@code eos_token_id == 2}, the first largest id (the
+     * end token is the last of the vocabulary).
+     */
+    private int endOfText(int[] ids) {
+        int at = 0;
+        if (config.eosTokenId() == 2) {
+            for (int j = 1; j < ids.length; j++) {
+                if (ids[j] > ids[at]) {
+                    at = j;
+                }
+            }
+            return at;
+        }
+        for (int j = 0; j < ids.length; j++) {
+            if (ids[j] == config.eosTokenId()) {
+                return j;
+            }
+        }
+        return 0; // no end token: position 0, as argmax of an all-false mask
+    }
+
+    private int[] checkIds(int[][] ids) {
+        if (ids == null || ids.length == 0 || ids[0] == null || ids[0].length == 0) {
+            throw new IllegalArgumentException("ClipTextModel: no token ids");
+        }
+        int len = ids[0].length;
+        if (len > config.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("ClipTextModel: " + len + " tokens exceed max_position_embeddings "
+                    + config.maxPositionEmbeddings());
+        }
+        int[] flat = new int[ids.length * len];
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] == null || ids[i].length != len) {
+                throw new IllegalArgumentException("ClipTextModel: sequence " + i + " has "
+                        + (ids[i] == null ? 0 : ids[i].length) + " tokens, sequence 0 has " + len);
+            }
+            System.arraycopy(ids[i], 0, flat, i * len, len);
+        }
+        return flat;
+    }
+
+    /** {@code text_model}: embeddings, the encoder blocks and the final LayerNorm (HF {@code CLIPTextTransformer}). */
+    static final class TextTransformer extends AbstractLayer {
+        private final Embeddings embeddings;
+        private final Encoder encoder;
+        private final LayerNorm finalLayerNorm;
+
+        TextTransformer(ClipTextConfig config, Rng rng) {
+            this.embeddings = child("embeddings", new Embeddings(config, rng));
+            this.encoder = child("encoder", new Encoder(config, rng));
+            this.finalLayerNorm = child("final_layer_norm", new LayerNorm(config.hiddenSize(), config.layerNormEps()));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            throw new UnsupportedOperationException("text_model: call ClipTextModel.encode");
+        }
+
+        Tensor forward(int[] ids, int b, int len, int[][] attentionMask) {
+            Tensor h = embeddings.forward(ids, b, len);                     // (B, L, D)
+            Tensor mask = Attention.causalMask(len, len);                   // (1, 1, L, L)
+            if (attentionMask != null) {
+                if (attentionMask.length != b || attentionMask[0].length != len) {
+                    throw new IllegalArgumentException("ClipTextModel: the attention mask is " + attentionMask.length
+                            + "x" + attentionMask[0].length + ", the ids are " + b + "x" + len);
+                }
+                mask = mask.add(Attention.paddingMask(attentionMask));      // (B, 1, L, L)
+            }
+            for (ClipEncoderLayer layer : encoder.layers) {
+                h = layer.forward(h, mask);
+            }
+            return finalLayerNorm.forward(h);
+        }
+    }
+
+    /** Token plus position embeddings (HF {@code CLIPTextEmbeddings}). */
+    static final class Embeddings extends AbstractLayer {
+        private final int dim;
+        private final Embedding tokenEmbedding;
+        private final Embedding positionEmbedding;
+
+        Embeddings(ClipTextConfig config, Rng rng) {
+            this.dim = config.hiddenSize();
+            this.tokenEmbedding = child("token_embedding", new Embedding(config.vocabSize(), dim, rng));
+            this.positionEmbedding = child("position_embedding", new Embedding(config.maxPositionEmbeddings(), dim, rng));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            throw new UnsupportedOperationException("embeddings: call ClipTextModel.encode");
+        }
+
+        Tensor forward(int[] ids, int b, int len) {
+            int[] positions = new int[len];
+            for (int j = 0; j < len; j++) {
+                positions[j] = j;
+            }
+            return tokenEmbedding.lookup(ids).reshape(b, len, dim)         // (B, L, D)
+                    .add(positionEmbedding.lookup(positions));              // + (L, D)
+        }
+    }
+
+    /** {@code encoder.layers}. */
+    static final class Encoder extends AbstractLayer {
+        private final LayerList<ClipEncoderLayer> layers;
+
+        Encoder(ClipTextConfig config, Rng rng) {
+            this.layers = child("layers", new LayerList<>());
+            for (int i = 0; i < config.numHiddenLayers(); i++) {
+                layers.add(new ClipEncoderLayer(config, rng));
+            }
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            throw new UnsupportedOperationException("encoder: call ClipTextModel.encode");
+        }
+    }
+}
