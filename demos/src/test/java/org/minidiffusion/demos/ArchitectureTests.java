@@ -61,9 +61,9 @@ class ArchitectureTests {
         Set<String> packages = classes.stream().map(JavaClass::getPackageName).collect(Collectors.toCollection(TreeSet::new));
         for (String p : List.of(CORE_API, CORE_INTERNAL, "org.minidiffusion.core.spi", "org.minidiffusion.testkit",
                 "org.minidiffusion.backend.scalar", "org.minidiffusion.backend.parallel", "org.minidiffusion.nn",
-                "org.minidiffusion.vae", "org.minidiffusion.dit", "org.minidiffusion.transformer.clip",
-                "org.minidiffusion.transformer.t5", "org.minidiffusion.io", "org.minidiffusion.diffusion",
-                "org.minidiffusion.demos")) {
+                "org.minidiffusion.nn.config", "org.minidiffusion.vae", "org.minidiffusion.dit",
+                "org.minidiffusion.transformer.clip", "org.minidiffusion.transformer.t5", "org.minidiffusion.io",
+                "org.minidiffusion.diffusion", "org.minidiffusion.demos")) {
             assertTrue(packages.contains(p), "package " + p + " was not imported; found " + packages);
         }
     }

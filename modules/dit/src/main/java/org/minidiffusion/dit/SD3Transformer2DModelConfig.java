@@ -1,15 +1,11 @@
 package org.minidiffusion.dit;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
+import java.util.Arrays;
 import java.util.Set;
+import org.minidiffusion.nn.config.ConfigFileException;
+import org.minidiffusion.nn.config.ConfigJson;
 
 /**
  * The architecture of an {@link SD3Transformer2DModel}, with the keys of diffusers' {@code config.json}
@@ -108,13 +104,7 @@ public record SD3Transformer2DModelConfig(int sampleSize, int patchSize, int inC
      * @throws IOException         if the file cannot be read
      */
     public static SD3Transformer2DModelConfig fromJson(Path file) throws IOException {
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString();
-        } catch (CharacterCodingException e) {
-            throw new ConfigFileException(file, null, "is not valid UTF-8");
-        }
-        return fromJson(text, file);
+        return fromJson(ConfigJson.read(file));
     }
 
     /**
@@ -126,89 +116,34 @@ public record SD3Transformer2DModelConfig(int sampleSize, int patchSize, int inC
      * @throws ConfigFileException naming the source and the key
      */
     public static SD3Transformer2DModelConfig fromJson(String json, Path source) throws ConfigFileException {
-        Object root;
-        try {
-            root = ConfigJson.parse(json);
-        } catch (ConfigJson.MalformedException e) {
-            throw new ConfigFileException(source, null, e.getMessage());
+        return fromJson(ConfigJson.parse(json, source));
+    }
+
+    private static SD3Transformer2DModelConfig fromJson(ConfigJson c) throws ConfigFileException {
+        c.requireClassName(CLASS_NAME);
+        int sample = c.integer("sample_size", 128);
+        int patch = c.integer("patch_size", 2);
+        int in = c.integer("in_channels", 16);
+        int layers = c.integer("num_layers", 18);
+        int headDim = c.integer("attention_head_dim", 64);
+        int heads = c.integer("num_attention_heads", 18);
+        int joint = c.integer("joint_attention_dim", 4096);
+        int caption = c.integer("caption_projection_dim", 1152);
+        int pooled = c.integer("pooled_projection_dim", 2048);
+        int out = c.isNull("out_channels") ? in : c.integer("out_channels", 16);
+        int maxSize = c.isNull("pos_embed_max_size") ? 0 : c.integer("pos_embed_max_size", 96);
+        String qk = c.isNull("qk_norm") ? null : c.string("qk_norm", null);
+        int[] dual = c.isNull("dual_attention_layers") ? new int[0] : c.intArray("dual_attention_layers", new int[0]);
+        if (dual.length > 0) {
+            throw c.error("dual_attention_layers", "is an array; the dual-attention blocks " + Arrays.toString(dual)
+                    + " of SD3.5 Medium (MMDiT-X) are not supported, only an empty list");
         }
-        if (!(root instanceof Map)) {
-            throw new ConfigFileException(source, null, "expected a JSON object, got " + describe(root));
-        }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> map = (Map<String, Object>) root;
-        Object className = map.get("_class_name");
-        if (className != null && !CLASS_NAME.equals(className)) {
-            throw new ConfigFileException(source, "_class_name", "is " + describe(className)
-                    + ", not \"" + CLASS_NAME + "\"; this is the config of another model");
-        }
-        Set<String> read = new HashSet<>();
-        int sample = integer(source, map, read, "sample_size", 128, false);
-        int patch = integer(source, map, read, "patch_size", 2, false);
-        int in = integer(source, map, read, "in_channels", 16, false);
-        int layers = integer(source, map, read, "num_layers", 18, false);
-        int headDim = integer(source, map, read, "attention_head_dim", 64, false);
-        int heads = integer(source, map, read, "num_attention_heads", 18, false);
-        int joint = integer(source, map, read, "joint_attention_dim", 4096, false);
-        int caption = integer(source, map, read, "caption_projection_dim", 1152, false);
-        int pooled = integer(source, map, read, "pooled_projection_dim", 2048, false);
-        int out = integer(source, map, read, "out_channels", 16, true);
-        int maxSize = integer(source, map, read, "pos_embed_max_size", 96, true);
-        read.add("qk_norm");
-        Object qk = map.get("qk_norm");
-        if (qk != null && !(qk instanceof String)) {
-            throw new ConfigFileException(source, "qk_norm", "expected null or a string, got " + describe(qk));
-        }
-        read.add("dual_attention_layers");
-        Object dual = map.get("dual_attention_layers");
-        if (dual != null && !(dual instanceof List<?> list && list.isEmpty())) {
-            throw new ConfigFileException(source, "dual_attention_layers", "is " + describe(dual)
-                    + "; the dual-attention blocks of SD3.5 Medium (MMDiT-X) are not supported, only an empty list");
-        }
-        for (String key : map.keySet()) {
-            if (!key.startsWith("_") && !read.contains(key)) {
-                throw new ConfigFileException(source, key, "is not a key of SD3Transformer2DModel's config");
-            }
-        }
+        c.rejectUnreadKeys(CLASS_NAME, Set.of());
         try {
             return new SD3Transformer2DModelConfig(sample, patch, in, layers, headDim, heads, joint, caption, pooled,
-                    out == -1 ? in : out, maxSize == -1 ? 0 : maxSize, (String) qk);
+                    out, maxSize, qk);
         } catch (IllegalArgumentException e) {
-            throw new ConfigFileException(source, null, e.getMessage());
+            throw c.error(null, e.getMessage());
         }
-    }
-
-    /** Reads an integer key; a JSON null gives -1 when nullable. */
-    private static int integer(Path source, Map<String, Object> map, Set<String> read, String key, int fallback,
-                               boolean nullable) throws ConfigFileException {
-        read.add(key);
-        if (!map.containsKey(key)) {
-            return fallback;
-        }
-        Object v = map.get(key);
-        if (v == null && nullable) {
-            return -1;
-        }
-        if (v instanceof Long l && l >= Integer.MIN_VALUE && l <= Integer.MAX_VALUE) {
-            return l.intValue();
-        }
-        throw new ConfigFileException(source, key, "expected an integer" + (nullable ? " or null" : "") + ", got "
-                + describe(v));
-    }
-
-    private static String describe(Object v) {
-        if (v == null) {
-            return "null";
-        }
-        if (v instanceof String s) {
-            return "\"" + s + "\"";
-        }
-        if (v instanceof Map) {
-            return "an object";
-        }
-        if (v instanceof List) {
-            return "an array";
-        }
-        return v.toString();
     }
 }

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.minidiffusion.nn.config.ConfigFileException;
 
 /** Reading diffusers' {@code config.json} of {@code SD3Transformer2DModel}, and its errors. */
 class SD3Transformer2DModelConfigTests {

@@ -1,17 +1,14 @@
 package org.minidiffusion.vae;
 
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.minidiffusion.nn.config.ConfigFileException;
+import org.minidiffusion.nn.config.ConfigJson;
 
 /**
  * The architecture of an {@link AutoencoderKL}, with one component per key of diffusers'
@@ -150,13 +147,7 @@ public record AutoencoderKLConfig(int inChannels, int outChannels, List<String> 
      * @throws IOException         if the file cannot be read
      */
     public static AutoencoderKLConfig fromJson(Path file) throws IOException {
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
-        } catch (CharacterCodingException e) {
-            throw new ConfigFileException(file, null, "is not valid UTF-8");
-        }
-        return fromJson(text, file);
+        return fromJson(ConfigJson.read(file));
     }
 
     /**
@@ -168,24 +159,12 @@ public record AutoencoderKLConfig(int inChannels, int outChannels, List<String> 
      * @throws ConfigFileException naming the source and the key, if the text is malformed or a value is invalid
      */
     public static AutoencoderKLConfig fromJson(String json, Path source) throws ConfigFileException {
-        Object root;
-        try {
-            root = ConfigJson.parse(json);
-        } catch (ConfigJson.MalformedException e) {
-            throw new ConfigFileException(source, null, e.getMessage());
-        }
-        if (!(root instanceof Map)) {
-            throw new ConfigFileException(source, null, "expected a JSON object, got " + describe(root));
-        }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> map = (Map<String, Object>) root;
-        Reader r = new Reader(source, map);
-        Object className = map.get("_class_name");
-        if (className != null && !CLASS_NAME.equals(className)) {
-            throw new ConfigFileException(source, "_class_name", "is " + describe(className)
-                    + ", not \"" + CLASS_NAME + "\"; this is the config of another model");
-        }
-        int[] channels = r.intArray("block_out_channels", new int[] {64});
+        return fromJson(ConfigJson.parse(json, source));
+    }
+
+    private static AutoencoderKLConfig fromJson(ConfigJson r) throws ConfigFileException {
+        r.requireClassName(CLASS_NAME);
+        int[] channels = r.nonEmptyIntArray("block_out_channels", new int[] {64});
         List<String> down = r.strings("down_block_types", Collections.nCopies(channels.length, DOWN));
         List<String> up = r.strings("up_block_types", Collections.nCopies(channels.length, UP));
         int in = r.integer("in_channels", 3);
@@ -195,139 +174,17 @@ public record AutoencoderKLConfig(int inChannels, int outChannels, List<String> 
         int latent = r.integer("latent_channels", 4);
         int groups = r.integer("norm_num_groups", 32);
         int sample = r.integer("sample_size", 32);
-        float scaling = r.number("scaling_factor", 0.18215f, false);
-        float shift = r.number("shift_factor", 0f, true);
+        float scaling = r.number("scaling_factor", 0.18215f);
+        float shift = r.isNull("shift_factor") ? 0f : r.number("shift_factor", 0f);
         boolean quant = r.bool("use_quant_conv", true);
         boolean postQuant = r.bool("use_post_quant_conv", true);
         boolean midAttention = r.bool("mid_block_add_attention", true);
-        for (String key : map.keySet()) {
-            if (!key.startsWith("_") && !IGNORED.contains(key) && !r.read.contains(key)) {
-                throw new ConfigFileException(source, key, "is not a key of AutoencoderKL's config");
-            }
-        }
+        r.rejectUnreadKeys(CLASS_NAME, IGNORED);
         try {
             return new AutoencoderKLConfig(in, out, down, up, channels, layers, act, latent, groups, sample, scaling,
                     shift, quant, postQuant, midAttention);
         } catch (IllegalArgumentException e) {
-            throw new ConfigFileException(source, null, e.getMessage());
-        }
-    }
-
-    private static String describe(Object v) {
-        if (v == null) {
-            return "null";
-        }
-        if (v instanceof String s) {
-            return "\"" + s + "\"";
-        }
-        if (v instanceof Map) {
-            return "an object";
-        }
-        if (v instanceof List) {
-            return "an array";
-        }
-        return v.toString();
-    }
-
-    /** Typed access to the keys of one config object, remembering which were read. */
-    private static final class Reader {
-        private final Path source;
-        private final Map<String, Object> map;
-        private final Set<String> read = new java.util.HashSet<>();
-
-        Reader(Path source, Map<String, Object> map) {
-            this.source = source;
-            this.map = map;
-        }
-
-        private Object get(String key) {
-            read.add(key);
-            return map.get(key);
-        }
-
-        int integer(String key, int fallback) throws ConfigFileException {
-            Object v = get(key);
-            if (v == null && !map.containsKey(key)) {
-                return fallback;
-            }
-            return toInt(key, v, "");
-        }
-
-        private int toInt(String key, Object v, String where) throws ConfigFileException {
-            if (v instanceof Long l && l >= Integer.MIN_VALUE && l <= Integer.MAX_VALUE) {
-                return l.intValue();
-            }
-            throw new ConfigFileException(source, key, where + "expected an integer, got " + describe(v));
-        }
-
-        float number(String key, float fallback, boolean nullable) throws ConfigFileException {
-            Object v = get(key);
-            if (v == null && (nullable || !map.containsKey(key))) {
-                return fallback;
-            }
-            if (v instanceof Long l) {
-                return l.floatValue();
-            }
-            if (v instanceof Double d) {
-                return d.floatValue();
-            }
-            throw new ConfigFileException(source, key, "expected a number, got " + describe(v));
-        }
-
-        boolean bool(String key, boolean fallback) throws ConfigFileException {
-            Object v = get(key);
-            if (v == null && !map.containsKey(key)) {
-                return fallback;
-            }
-            if (v instanceof Boolean b) {
-                return b;
-            }
-            throw new ConfigFileException(source, key, "expected true or false, got " + describe(v));
-        }
-
-        String string(String key, String fallback) throws ConfigFileException {
-            Object v = get(key);
-            if (v == null && !map.containsKey(key)) {
-                return fallback;
-            }
-            if (v instanceof String s) {
-                return s;
-            }
-            throw new ConfigFileException(source, key, "expected a string, got " + describe(v));
-        }
-
-        int[] intArray(String key, int[] fallback) throws ConfigFileException {
-            Object v = get(key);
-            if (v == null && !map.containsKey(key)) {
-                return fallback;
-            }
-            if (!(v instanceof List<?> list) || list.isEmpty()) {
-                throw new ConfigFileException(source, key, "expected a non-empty array of integers, got " + describe(v));
-            }
-            int[] out = new int[list.size()];
-            for (int i = 0; i < out.length; i++) {
-                out[i] = toInt(key, list.get(i), "element " + i + ": ");
-            }
-            return out;
-        }
-
-        List<String> strings(String key, List<String> fallback) throws ConfigFileException {
-            Object v = get(key);
-            if (v == null && !map.containsKey(key)) {
-                return fallback;
-            }
-            if (!(v instanceof List<?> list)) {
-                throw new ConfigFileException(source, key, "expected an array of strings, got " + describe(v));
-            }
-            List<String> out = new ArrayList<>();
-            for (int i = 0; i < list.size(); i++) {
-                if (!(list.get(i) instanceof String s)) {
-                    throw new ConfigFileException(source, key, "element " + i + ": expected a string, got "
-                            + describe(list.get(i)));
-                }
-                out.add(s);
-            }
-            return out;
+            throw r.error(null, e.getMessage());
         }
     }
 

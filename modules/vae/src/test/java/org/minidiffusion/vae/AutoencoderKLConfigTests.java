@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.minidiffusion.nn.config.ConfigFileException;
 
 /** Reading diffusers' {@code config.json}: defaults for missing keys, and errors that name the file and the key. */
 class AutoencoderKLConfigTests {

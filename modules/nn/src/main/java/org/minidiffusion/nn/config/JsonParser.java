@@ -1,4 +1,4 @@
-package org.minidiffusion.dit;
+package org.minidiffusion.nn.config;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -6,18 +6,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A strict reader for the JSON (RFC 8259) of a {@code config.json}: objects become insertion-ordered
+ * A strict parser for the JSON (RFC 8259) of a {@code config.json}: objects become insertion-ordered
  * maps, arrays lists, numbers {@code Long} or {@code Double}, and {@code true}, {@code false},
  * {@code null} themselves. Duplicate keys and trailing text are errors, whose message gives the line
- * and column.
+ * and column. {@link ConfigJson} gives typed access to the parsed object.
  */
-final class ConfigJson {
+final class JsonParser {
     private static final int MAX_DEPTH = 32;
 
     private final String text;
     private int pos;
 
-    private ConfigJson(String text) {
+    private JsonParser(String text) {
         this.text = text;
     }
 
@@ -32,7 +32,7 @@ final class ConfigJson {
 
     /** Parses one JSON value, surrounded by optional whitespace. */
     static Object parse(String text) throws MalformedException {
-        ConfigJson p = new ConfigJson(text);
+        JsonParser p = new JsonParser(text);
         Object v = p.value(0);
         p.skipWhitespace();
         if (p.pos < text.length()) {

@@ -1,4 +1,4 @@
-package org.minidiffusion.vae;
+package org.minidiffusion.nn.config;
 
 import java.io.IOException;
 import java.nio.file.Path;
