@@ -22,11 +22,13 @@ import java.util.Set;
  */
 public final class ConfigJson {
     private final Path source;
+    private final String prefix;
     private final Map<String, Object> map;
     private final Set<String> read = new HashSet<>();
 
-    private ConfigJson(Path source, Map<String, Object> map) {
+    private ConfigJson(Path source, String prefix, Map<String, Object> map) {
         this.source = source;
+        this.prefix = prefix;
         this.map = map;
     }
 
@@ -68,7 +70,7 @@ public final class ConfigJson {
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> map = (Map<String, Object>) root;
-        return new ConfigJson(source, map);
+        return new ConfigJson(source, "", map);
     }
 
     /**
@@ -103,6 +105,28 @@ public final class ConfigJson {
     public boolean isNull(String key) {
         read.add(key);
         return map.containsKey(key) && map.get(key) == null;
+    }
+
+    /**
+     * Reads a nested object, such as the {@code text_config} of a whole CLIP model's config.
+     *
+     * <p>The nested reader has the same source and its own record of read keys; its errors name keys by
+     * their dotted path from the top, such as {@code text_config.hidden_size}.
+     *
+     * @param key the key
+     * @return the nested reader, or null if the key is missing
+     * @throws ConfigFileException naming the key, if the value is not an object
+     */
+    public ConfigJson object(String key) throws ConfigFileException {
+        if (absent(key)) {
+            return null;
+        }
+        if (!(map.get(key) instanceof Map<?, ?> m)) {
+            throw error(key, "expected an object, got " + describe(map.get(key)));
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> nested = (Map<String, Object>) m;
+        return new ConfigJson(source, prefix + key + ".", nested);
     }
 
     /**
@@ -253,7 +277,7 @@ public final class ConfigJson {
      * @return the exception, for the caller to throw
      */
     public ConfigFileException error(String key, String problem) {
-        return new ConfigFileException(source, key, problem);
+        return new ConfigFileException(source, key == null ? null : prefix + key, problem);
     }
 
     /** Counts the key as read and tells whether it is missing. */

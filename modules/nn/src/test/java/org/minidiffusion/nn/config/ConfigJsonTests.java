@@ -168,4 +168,24 @@ class ConfigJsonTests {
         assertEquals(file + ": is not valid UTF-8", utf.getMessage());
         assertThrows(NoSuchFileException.class, () -> ConfigJson.read(dir.resolve("missing.json")));
     }
+
+    @Test
+    void aNestedObjectIsReadWithItsPathInErrors() throws ConfigFileException {
+        ConfigJson c = ConfigJson.parse("{\"projection_dim\": 4, \"text_config\": {\"hidden_size\": 8, \"eps\": \"x\", \"typo\": 1},"
+                + " \"vision_config\": 3}", SOURCE);
+        ConfigJson text = c.object("text_config");
+        assertEquals(SOURCE, text.source());
+        assertEquals(8, text.integer("hidden_size", 0));
+        assertEquals(77, text.integer("max_position_embeddings", 77));
+        assertNull(c.object("missing"));
+        ConfigFileException type = assertThrows(ConfigFileException.class, () -> text.number("eps", 1f));
+        assertEquals("model/config.json: key \"text_config.eps\": expected a number, got \"x\"", type.getMessage());
+        assertEquals("text_config.eps", type.key());
+        ConfigFileException unread = assertThrows(ConfigFileException.class, () -> text.rejectUnreadKeys("CLIP", Set.of()));
+        assertEquals("model/config.json: key \"text_config.typo\": is not a key of CLIP's config", unread.getMessage());
+        ConfigFileException notObject = assertThrows(ConfigFileException.class, () -> c.object("vision_config"));
+        assertEquals("model/config.json: key \"vision_config\": expected an object, got 3", notObject.getMessage());
+        c.integer("projection_dim", 0);
+        c.rejectUnreadKeys("CLIP", Set.of("vision_config"));
+    }
 }

@@ -2,7 +2,7 @@ package org.minidiffusion.transformer.clip;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import org.minidiffusion.io.JsonConfig;
+import org.minidiffusion.nn.config.ConfigJson;
 
 /**
  * The configuration of CLIP's text encoder, with the keys of Hugging Face's {@code CLIPTextConfig}
@@ -70,7 +70,7 @@ public record ClipTextConfig(int vocabSize, int hiddenSize, int intermediateSize
      * @throws IOException naming the file and the key, if it cannot be read or a value is invalid
      */
     public static ClipTextConfig fromJson(Path file) throws IOException {
-        return fromJson(JsonConfig.read(file));
+        return fromJson(ConfigJson.read(file));
     }
 
     /**
@@ -80,8 +80,9 @@ public record ClipTextConfig(int vocabSize, int hiddenSize, int intermediateSize
      * @return the configuration
      * @throws IOException naming the source and the key, if a value is invalid
      */
-    static ClipTextConfig fromJson(JsonConfig json) throws IOException {
-        JsonConfig c = json.has("text_config") ? json.object("text_config") : json;
+    static ClipTextConfig fromJson(ConfigJson json) throws IOException {
+        ConfigJson text = json.object("text_config");
+        ConfigJson c = text == null ? json : text;
         int vocab = c.integer("vocab_size", 49408);
         int hidden = c.integer("hidden_size", 512);
         int intermediate = c.integer("intermediate_size", 2048);
@@ -89,7 +90,7 @@ public record ClipTextConfig(int vocabSize, int hiddenSize, int intermediateSize
         int heads = c.integer("num_attention_heads", 8);
         int positions = c.integer("max_position_embeddings", 77);
         String act = c.string("hidden_act", "quick_gelu");
-        float eps = (float) c.number("layer_norm_eps", 1e-5);
+        float eps = c.number("layer_norm_eps", 1e-5f);
         int projection = c.integer("projection_dim", 512);
         int eos = c.integer("eos_token_id", 2);
         if (hidden % heads != 0) {

@@ -2,7 +2,7 @@ package org.minidiffusion.transformer.t5;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import org.minidiffusion.io.JsonConfig;
+import org.minidiffusion.nn.config.ConfigJson;
 
 /**
  * The configuration of T5's encoder, with the keys of Hugging Face's {@code T5Config}.
@@ -68,7 +68,7 @@ public record T5Config(int vocabSize, int dModel, int dKv, int dFf, int numLayer
      * @throws IOException naming the file and the key, if it cannot be read or a value is invalid
      */
     public static T5Config fromJson(Path file) throws IOException {
-        return fromJson(JsonConfig.read(file));
+        return fromJson(ConfigJson.read(file));
     }
 
     /**
@@ -78,7 +78,7 @@ public record T5Config(int vocabSize, int dModel, int dKv, int dFf, int numLayer
      * @return the configuration
      * @throws IOException naming the source and the key, if a value is invalid
      */
-    static T5Config fromJson(JsonConfig c) throws IOException {
+    static T5Config fromJson(ConfigJson c) throws IOException {
         String ff = c.string("feed_forward_proj", "relu");
         if (!GATED_GELU.equals(ff)) {
             throw c.error("feed_forward_proj", "is \"" + ff + "\"; only \"" + GATED_GELU + "\" (T5 v1.1) is supported");
@@ -87,7 +87,7 @@ public record T5Config(int vocabSize, int dModel, int dKv, int dFf, int numLayer
             return new T5Config(c.integer("vocab_size", 32128), c.integer("d_model", 512), c.integer("d_kv", 64),
                     c.integer("d_ff", 2048), c.integer("num_layers", 6), c.integer("num_heads", 8),
                     c.integer("relative_attention_num_buckets", 32), c.integer("relative_attention_max_distance", 128),
-                    (float) c.number("layer_norm_epsilon", 1e-6), ff);
+                    c.number("layer_norm_epsilon", 1e-6f), ff);
         } catch (IllegalArgumentException e) {
             throw c.error(null, e.getMessage());
         }

@@ -104,7 +104,7 @@ class ClipTextModelLoadingTests {
 
     @Test
     void tooManyTokensAreRefused() throws IOException {
-        ClipTextModel model = new ClipTextModel(ClipTextConfig.fromJson(org.minidiffusion.io.JsonConfig.parse(CONFIG, Path.of("config.json"))),
+        ClipTextModel model = new ClipTextModel(ClipTextConfig.fromJson(org.minidiffusion.nn.config.ConfigJson.parse(CONFIG, Path.of("config.json"))),
                 false, new Rng(1));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> model.encode(new int[][] {{1, 2, 3, 4, 5, 6, 7}}, null));

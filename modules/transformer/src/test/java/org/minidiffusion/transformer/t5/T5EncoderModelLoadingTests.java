@@ -52,7 +52,7 @@ class T5EncoderModelLoadingTests {
 
     @Test
     void paddingDoesNotChangeTheTokensBeforeIt() throws IOException {
-        T5EncoderModel model = new T5EncoderModel(T5Config.fromJson(org.minidiffusion.io.JsonConfig.parse(CONFIG,
+        T5EncoderModel model = new T5EncoderModel(T5Config.fromJson(org.minidiffusion.nn.config.ConfigJson.parse(CONFIG,
                 Path.of("config.json"))), new Rng(5));
         float[] alone = model.encode(new int[][] {{4, 9}}, null).toArray();
         float[] padded = model.encode(new int[][] {{4, 9, 0, 0, 0}}, new int[][] {{1, 1, 0, 0, 0}}).toArray();
