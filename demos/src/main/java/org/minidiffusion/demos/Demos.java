@@ -90,6 +90,8 @@ public final class Demos {
             "                                 labels as the class requested, per class and overall; --out also writes",
             "                                 the grid (default --classifier " + EvaluateCommand.DEFAULT_CLASSIFIER + ")",
             TokenizeCommand.USAGE,
+            CaptionsCommand.USAGE,
+            TrainTokenizerCommand.USAGE,
             "  help                           show this text",
             "",
             "backends: put backend-scalar.jar (module org.minidiffusion.backend.scalar) and/or backend-parallel.jar",
@@ -243,6 +245,9 @@ public final class Demos {
                 }
             }
             case "tokenize" -> TokenizeCommand.run(args, out);
+            case "captions" -> CaptionsCommand.run(Options.parse(command, args, 1, CaptionsCommand.OPTIONS), out);
+            case "train-tokenizer" -> TrainTokenizerCommand.run(Options.parse(command, args, 1,
+                    TrainTokenizerCommand.OPTIONS, TrainTokenizerCommand.FLAGS), out);
             default -> throw new UsageException("unknown command '" + command + "'");
         }
     }

@@ -223,6 +223,23 @@ public final class FashionMnist {
     }
 
     /**
+     * Returns one image's pixels scaled to {@code [0, 1]} as {@code x / 255}, row by row, without
+     * making a tensor (so no backend is needed).
+     *
+     * @param index the image index, in {@code [0, size())}
+     * @return a new array of {@code H * W} values
+     */
+    public float[] unitPixels(int index) {
+        int pixelsPerImage = height * width;
+        int from = Objects.checkIndex(index, size()) * pixelsPerImage;
+        float[] values = new float[pixelsPerImage];
+        for (int p = 0; p < pixelsPerImage; p++) {
+            values[p] = (pixels[from + p] & 0xff) / 255f;
+        }
+        return values;
+    }
+
+    /**
      * Returns the images and labels at {@code indices}, in that order.
      *
      * @param indices the image indices, each in {@code [0, size())}, repeats allowed

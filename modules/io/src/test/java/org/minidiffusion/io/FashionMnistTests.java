@@ -62,6 +62,21 @@ class FashionMnistTests {
     }
 
     @Test
+    void unitPixelsAreTheBytesOver255() {
+        float[] unit = test.unitPixels(0);
+        assertEquals(28 * 28, unit.length);
+        assertEquals(0f, unit[0]);
+        assertEquals(2 / 255f, unit[14 * 28 + 6]);
+        assertEquals(98 / 255f, unit[14 * 28 + 12]);
+        float[] scaled = test.image(9_999).toArray();
+        float[] unit9999 = test.unitPixels(9_999);
+        for (int p = 0; p < unit9999.length; p++) {
+            assertEquals((scaled[p] + 1f) / 2f, unit9999[p], 1e-6f, "pixel " + p);
+        }
+        assertThrows(IndexOutOfBoundsException.class, () -> test.unitPixels(10_000));
+    }
+
+    @Test
     void batchesStackImagesAndLabelsInIndexOrder() {
         FashionMnist.Batch batch = test.batch(9_999, 0, 0);
         assertEquals(Shape.of(3, 1, 28, 28), batch.images().shape());

@@ -63,6 +63,10 @@ public final class ClipTokenizer {
         endId = requireToken(model, END, vocabFile);
     }
 
+    static ClipTokenizer of(BpeModel model, Path vocabFile) throws TokenizerFormatException {
+        return new ClipTokenizer(model, vocabFile);
+    }
+
     private static int requireToken(BpeModel model, String token, Path vocabFile) throws TokenizerFormatException {
         int id = model.id(token);
         if (id < 0) {
@@ -336,5 +340,25 @@ public final class ClipTokenizer {
      */
     public String token(int id) {
         return model.token(id);
+    }
+
+    /**
+     * Returns one more than the largest id.
+     *
+     * @return the vocabulary size (49408 for CLIP)
+     */
+    public int vocabSize() {
+        return model.idRange();
+    }
+
+    /**
+     * Writes the vocabulary and merges in Hugging Face's format, each file atomically; {@link #load} reads them back.
+     *
+     * @param vocabFile  the {@code vocab.json} to write
+     * @param mergesFile the {@code merges.txt} to write
+     * @throws IOException if writing fails
+     */
+    public void save(Path vocabFile, Path mergesFile) throws IOException {
+        model.save(vocabFile, mergesFile);
     }
 }
