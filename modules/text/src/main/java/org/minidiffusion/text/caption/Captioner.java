@@ -230,21 +230,18 @@ public final class Captioner {
 
     private static Set<String> enumerate(FashionClass c, Tone tone, Split split) {
         Set<String> out = new LinkedHashSet<>();
-        for (String template : concat(TRAINING_TEMPLATES, HELD_OUT_TEMPLATES)) {
-            boolean toneSlot = template.contains("{tone}");
+        for (Part<String> template : parts(TRAINING_TEMPLATES, HELD_OUT_TEMPLATES)) {
+            boolean toneSlot = template.value().contains("{tone}");
             if (toneSlot && tone == Tone.NONE) {
                 continue;
             }
-            boolean heldTemplate = HELD_OUT_TEMPLATES.contains(template);
-            for (Noun noun : concat(c.nouns(Split.TRAINING), c.nouns(Split.HELD_OUT))) {
-                boolean heldNoun = c.nouns(Split.HELD_OUT).contains(noun);
-                List<String> toneWords = tone == Tone.NONE ? List.of("")
-                        : concat(tone.words(Split.TRAINING), tone.words(Split.HELD_OUT));
-                for (String word : toneWords) {
-                    boolean heldWord = tone.words(Split.HELD_OUT).contains(word);
-                    boolean held = heldTemplate || heldNoun || heldWord;
+            for (Part<Noun> noun : parts(c.nouns(Split.TRAINING), c.nouns(Split.HELD_OUT))) {
+                List<Part<String>> toneWords = tone == Tone.NONE ? List.of(new Part<>("", false))
+                        : parts(tone.words(Split.TRAINING), tone.words(Split.HELD_OUT));
+                for (Part<String> word : toneWords) {
+                    boolean held = template.heldOut() || noun.heldOut() || word.heldOut();
                     if (held == (split == Split.HELD_OUT)) {
-                        out.add(fill(template, noun, word, toneSlot));
+                        out.add(fill(template.value(), noun.value(), word.value(), toneSlot));
                     }
                 }
             }
@@ -252,15 +249,20 @@ public final class Captioner {
         return out;
     }
 
+    /** A template, noun or tone word, and which list it comes from. */
+    private record Part<T>(T value, boolean heldOut) {
+    }
+
+    private static <T> List<Part<T>> parts(List<T> training, List<T> heldOut) {
+        List<Part<T>> out = new ArrayList<>();
+        training.forEach(t -> out.add(new Part<>(t, false)));
+        heldOut.forEach(t -> out.add(new Part<>(t, true)));
+        return out;
+    }
+
     private static String fill(String template, Noun noun, String toneWord, boolean toneSlot) {
         String adjective = toneSlot ? "" : toneWord;
         return template.replace("{tone}", toneWord).replace("{a}", noun.withArticle(adjective))
                 .replace("{p}", noun.many(adjective));
-    }
-
-    private static <T> List<T> concat(List<T> a, List<T> b) {
-        List<T> out = new ArrayList<>(a);
-        out.addAll(b);
-        return out;
     }
 }
