@@ -15,6 +15,9 @@ public record Noun(String singular, String plural, boolean pair) {
     /**
      * Checks the words: lower-case, not blank.
      *
+     * @param singular the singular; for a pair noun, the plural
+     * @param plural   the plural
+     * @param pair     whether one garment is "a pair of" the plural
      * @throws IllegalArgumentException if a form is blank or not lower-case, or a pair noun's singular differs from its plural
      */
     public Noun {
