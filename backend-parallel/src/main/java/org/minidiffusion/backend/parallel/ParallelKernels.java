@@ -25,8 +25,14 @@ final class ParallelKernels implements Kernels {
     private static final int GRAIN = 1 << 15;
 
     /**
-     * Whether products and convolutions run on the Vector API, through {@link PackedGemm}, and
-     * column sums through {@link SimdSums}.
+     * Elements of an optimiser update below which it is not split further: each element costs about
+     * a dozen operations, a square root and a division among them, over four arrays.
+     */
+    private static final int OPTIMIZER_GRAIN = GRAIN / 4;
+
+    /**
+     * Whether products and convolutions run on the Vector API, through {@link PackedGemm}, column
+     * sums through {@link SimdSums}, and the optimiser kernels through {@link SimdOptimizer}.
      */
     private final boolean simd;
 
@@ -276,6 +282,52 @@ final class ParallelKernels implements Kernels {
                 }
             }
         });
+    }
+
+    @Override
+    public void adamStep(float[] p, float[] grad, float[] m, float[] v, int n, float lr, float beta1, float beta2,
+                         float c1, float c2, float eps, float weightDecay, float gradScale) {
+        // The reference's formulas element by element, over chunks of elements; a parameter smaller
+        // than a chunk (a bias, a norm's scale) runs on the calling thread without a task.
+        if (simd) {
+            Simd.recordUse();
+        }
+        if (n <= OPTIMIZER_GRAIN) {
+            adamRange(p, grad, m, v, lr, beta1, beta2, c1, c2, eps, weightDecay, gradScale, 0, n);
+        } else {
+            Parallel.parallelRange(n, OPTIMIZER_GRAIN, (from, to) ->
+                    adamRange(p, grad, m, v, lr, beta1, beta2, c1, c2, eps, weightDecay, gradScale, from, to));
+        }
+    }
+
+    private void adamRange(float[] p, float[] grad, float[] m, float[] v, float lr, float beta1, float beta2,
+                           float c1, float c2, float eps, float weightDecay, float gradScale, int from, int to) {
+        if (simd) {
+            SimdOptimizer.adam(p, grad, m, v, lr, beta1, beta2, c1, c2, eps, weightDecay, gradScale, from, to);
+        } else {
+            OptimizerRows.adam(p, grad, m, v, lr, beta1, beta2, c1, c2, eps, weightDecay, gradScale, from, to);
+        }
+    }
+
+    @Override
+    public void movingAverage(float[] average, float[] x, int n, float decay) {
+        // average = decay average + (1 - decay) x, over chunks of elements, like adamStep
+        if (simd) {
+            Simd.recordUse();
+        }
+        if (n <= OPTIMIZER_GRAIN) {
+            movingAverageRange(average, x, decay, 0, n);
+        } else {
+            Parallel.parallelRange(n, OPTIMIZER_GRAIN, (from, to) -> movingAverageRange(average, x, decay, from, to));
+        }
+    }
+
+    private void movingAverageRange(float[] average, float[] x, float decay, int from, int to) {
+        if (simd) {
+            SimdOptimizer.movingAverage(average, x, decay, from, to);
+        } else {
+            OptimizerRows.movingAverage(average, x, decay, from, to);
+        }
     }
 
     /** Returns how many elements of {@code op} are worth a task: fewer for transcendental functions. */

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.minidiffusion.core.api.Backend;
+import org.minidiffusion.core.api.Parameter;
 import org.minidiffusion.core.api.Rng;
+import org.minidiffusion.core.api.StateBuffer;
 import org.minidiffusion.testkit.BackendTestKit;
 
 /**
@@ -28,5 +30,11 @@ class ParallelBackendTests extends BackendTestKit {
             b.randn(new Rng(3), 1, 2, 6, 6).conv2d(b.randn(new Rng(4), 3, 2, 3, 3), 1, 1, 1).sum().item();
         });
         assertTrue(Simd.uses() >= before + 2, "matmul and conv2d did not run on the Vector API path");
+        long beforeAdam = Simd.uses();
+        Parameter p = new Parameter(b.randn(new Rng(5), 100));
+        b.run(() -> p.value().sum().backward());
+        p.adamStep(StateBuffer.zeros(b, p.shape()), StateBuffer.zeros(b, p.shape()), 1e-3f, 0.9f, 0.999f, 0.1f, 0.001f,
+                1e-8f, 0f, 1f);
+        assertTrue(Simd.uses() > beforeAdam, "adamStep did not run on the Vector API path");
     }
 }

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.minidiffusion.core.api.Backend;
+import org.minidiffusion.core.api.Parameter;
 import org.minidiffusion.core.api.Rng;
+import org.minidiffusion.core.api.StateBuffer;
 import org.minidiffusion.testkit.BackendTestKit;
 
 /**
@@ -31,6 +33,10 @@ class ParallelPlainJavaBackendTests extends BackendTestKit {
         b.run(() -> {
             b.randn(new Rng(1), 20, 30).matmul(b.randn(new Rng(2), 30, 40)).sum().item();
             b.randn(new Rng(3), 1, 2, 6, 6).conv2d(b.randn(new Rng(4), 3, 2, 3, 3), 1, 1, 1).sum().item();
+            Parameter p = new Parameter(b.randn(new Rng(5), 100));
+            p.value().sum().backward();
+            p.adamStep(StateBuffer.zeros(b, p.shape()), StateBuffer.zeros(b, p.shape()), 1e-3f, 0.9f, 0.999f, 0.1f,
+                    0.001f, 1e-8f, 0f, 1f);
         });
         assertEquals(0, Simd.uses(), "the Vector API path ran");
     }

@@ -376,6 +376,32 @@ final class ScalarKernels implements Kernels {
         }
     }
 
+    @Override
+    public void adamStep(float[] p, float[] grad, float[] m, float[] v, int n, float lr, float beta1, float beta2,
+                         float c1, float c2, float eps, float weightDecay, float gradScale) {
+        // Kingma and Ba 2015, Algorithm 1; the decay of p is AdamW's (Loshchilov and Hutter 2019,
+        // Algorithm 2, line 12), decoupled from the gradient
+        float decay = 1f - lr * weightDecay;
+        float invC1 = 1f / c1;
+        float invC2 = 1f / c2;
+        for (int i = 0; i < n; i++) {
+            float g = grad[i] * gradScale;
+            m[i] = m[i] * beta1 + g * (1f - beta1);          // m_t = beta1 m_(t-1) + (1 - beta1) g_t
+            v[i] = v[i] * beta2 + g * g * (1f - beta2);      // v_t = beta2 v_(t-1) + (1 - beta2) g_t^2
+            float mHat = m[i] * invC1;                       // m_t / (1 - beta1^t)
+            float vHat = v[i] * invC2;                       // v_t / (1 - beta2^t)
+            p[i] = p[i] * decay - mHat / ((float) Math.sqrt(vHat) + eps) * lr;
+        }
+    }
+
+    @Override
+    public void movingAverage(float[] average, float[] x, int n, float decay) {
+        float rest = 1f - decay;
+        for (int i = 0; i < n; i++) {
+            average[i] = average[i] * decay + x[i] * rest;
+        }
+    }
+
     /** Returns whether {@code shape} has no elements, that is, some size is 0. */
     private static boolean isEmpty(int[] shape) {
         for (int size : shape) {

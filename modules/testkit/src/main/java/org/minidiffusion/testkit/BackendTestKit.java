@@ -29,9 +29,11 @@ import org.junit.jupiter.api.function.Executable;
 import org.minidiffusion.core.api.Autograd;
 import org.minidiffusion.core.api.Backend;
 import org.minidiffusion.core.api.Backends;
+import org.minidiffusion.core.api.Parameter;
 import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.Shape;
 import org.minidiffusion.core.api.ShapeException;
+import org.minidiffusion.core.api.StateBuffer;
 import org.minidiffusion.core.api.Tensor;
 import org.minidiffusion.core.api.Workspace;
 
@@ -55,6 +57,9 @@ import org.minidiffusion.core.api.Workspace;
  *   against central differences, under {@link Tolerance#GRADCHECK};</li>
  *   <li>{@link #knownValues()}: hand-computed results and well-known constants, which check the
  *   reference itself;</li>
+ *   <li>{@link #optimizerKernelsMatchReference()} and {@link #adamKnownValues()}: the in-place
+ *   optimiser kernels (Adam, moving averages) against the reference and against Algorithm 1 of
+ *   Kingma and Ba in double, and {@link #inPlaceUpdatesAreSafe()};</li>
  *   <li>autograd semantics and {@link #shapeErrors()}: error types and messages.</li>
  * </ul>
  * Inputs come from seeded {@link Rng}s, so every run is the same. A failure names the backend, the
@@ -575,6 +580,225 @@ public abstract class BackendTestKit {
             TensorAssert.assertClose(Tolerance.DEFAULT, test.id(), name + " (known value)", s, e,
                     TensorAssert.toDoubles(t.toArray()));
         });
+    }
+
+    // ================================================================== optimiser kernels
+
+    /** Sizes of the optimiser cases: one element, a vector's tail, and enough for several parallel chunks. */
+    private static final int[] OPTIMIZER_SIZES = {1, 37, 100_003};
+
+    /**
+     * Runs three Adam steps in place ({@link Parameter#adamStep}, the {@code adamStep} kernel) on the
+     * backend under test and on the reference from the same values and gradients, and compares the
+     * parameter and both moments after every step under {@link Tolerance#DEFAULT}: plain Adam, and
+     * AdamW with a large step, a weight decay and a gradient scale. Then three moving-average
+     * updates ({@link StateBuffer#moveTowards}, the {@code movingAverage} kernel). The kernels are
+     * specified operation by operation, so a correct backend in fact gives the reference's bits.
+     *
+     * @return one test per case and size
+     */
+    @TestFactory
+    public Stream<DynamicTest> optimizerKernelsMatchReference() {
+        List<DynamicTest> t = new ArrayList<>();
+        for (int n : OPTIMIZER_SIZES) {
+            t.add(dynamicTest("adamStep n=" + n + " [3 steps vs " + REFERENCE_ID + "]",
+                    () -> adamMatchesReference(n, 1e-3f, 0f, 1f)));
+            t.add(dynamicTest("adamStep AdamW lr 0.1, decay 0.1, gradient scale 0.5, n=" + n + " [3 steps vs "
+                    + REFERENCE_ID + "]", () -> adamMatchesReference(n, 0.1f, 0.1f, 0.5f)));
+            t.add(dynamicTest("movingAverage n=" + n + " [3 updates vs " + REFERENCE_ID + "]",
+                    () -> movingAverageMatchesReference(n)));
+        }
+        return t.stream();
+    }
+
+    private void adamMatchesReference(int n, float lr, float weightDecay, float gradScale) {
+        Backend ref = reference();
+        Backend test = backend();
+        String id = test.id();
+        String what = "adamStep(n=" + n + ", lr " + lr + ", weight decay " + weightDecay + ", gradient scale "
+                + gradScale + ")";
+        Rng rng = new Rng(1000 + n);
+        float[] p0 = Gen.normal(1).make(rng, n);
+        Parameter pr = new Parameter(ref.of(p0, n));
+        Parameter pt = new Parameter(test.of(p0, n));
+        StateBuffer mr = StateBuffer.zeros(ref, Shape.of(n));
+        StateBuffer vr = StateBuffer.zeros(ref, Shape.of(n));
+        StateBuffer mt = StateBuffer.zeros(test, Shape.of(n));
+        StateBuffer vt = StateBuffer.zeros(test, Shape.of(n));
+        float beta1 = 0.9f;
+        float beta2 = 0.999f;
+        for (int step = 1; step <= 3; step++) {
+            float[] g = Gen.normal(step == 2 ? 0.01 : 1).make(rng, n); // small gradients once: v falls behind
+            float c1 = (float) (1 - Math.pow(beta1, step));
+            float c2 = (float) (1 - Math.pow(beta2, step));
+            setGrad(ref, pr, g);
+            setGrad(test, pt, g);
+            pr.adamStep(mr, vr, lr, beta1, beta2, c1, c2, 1e-8f, weightDecay, gradScale);
+            pt.adamStep(mt, vt, lr, beta1, beta2, c1, c2, 1e-8f, weightDecay, gradScale);
+            String at = what + " step " + step;
+            assertAll(at,
+                    () -> TensorAssert.assertClose(Tolerance.DEFAULT, id, at + ": parameter", pr.value(), pt.value()),
+                    () -> TensorAssert.assertClose(Tolerance.DEFAULT, id, at + ": first moment", mr.snapshot(),
+                            mt.snapshot()),
+                    () -> TensorAssert.assertClose(Tolerance.DEFAULT, id, at + ": second moment", vr.snapshot(),
+                            vt.snapshot()),
+                    () -> assertFalse(pt.value().hasGrad(), "[" + id + "] " + at + ": the gradient was not cleared"),
+                    () -> assertTrue(pt.value().requiresGrad(), "[" + id + "] " + at + ": the value must stay trainable"));
+        }
+    }
+
+    private void movingAverageMatchesReference(int n) {
+        Backend ref = reference();
+        Backend test = backend();
+        Rng rng = new Rng(2000 + n);
+        float[] a0 = Gen.normal(1).make(rng, n);
+        StateBuffer ar = StateBuffer.copyOf(ref.of(a0, n));
+        StateBuffer at = StateBuffer.copyOf(test.of(a0, n));
+        for (int step = 1; step <= 3; step++) {
+            float[] x = Gen.normal(1).make(rng, n);
+            float decay = step == 1 ? 0.5f : 0.999f;
+            ar.moveTowards(ref.of(x, n), decay);
+            at.moveTowards(test.of(x, n), decay);
+            TensorAssert.assertClose(Tolerance.DEFAULT, test.id(), "movingAverage(n=" + n + ", decay " + decay
+                    + ") update " + step, ar.snapshot(), at.snapshot());
+        }
+    }
+
+    /** Gives {@code p} the gradient {@code g} exactly: {@code d/dp sum(p * g) = g}. */
+    private static void setGrad(Backend b, Parameter p, float[] g) {
+        b.run(() -> p.value().mul(b.of(g, g.length)).sum().backward());
+    }
+
+    /**
+     * Two Adam steps of three elements against Algorithm 1 of Kingma and Ba (2015), evaluated in
+     * double (see {@link #adamInDouble}): on the reference under {@link Tolerance#KNOWN_VALUE}, on
+     * the backend under test under {@link Tolerance#DEFAULT}. Checks the bias corrections at
+     * {@code t = 1} and {@code t = 2}, and AdamW's decoupled decay.
+     *
+     * @return one test per case
+     */
+    @TestFactory
+    public Stream<DynamicTest> adamKnownValues() {
+        float[] p0 = v(1f, -0.5f, 2f);
+        float[] g1 = v(0.5f, -0.25f, 0f);
+        float[] g2 = v(-1f, 0.125f, 3f);
+        List<DynamicTest> t = new ArrayList<>();
+        for (float wd : new float[] {0f, 0.1f}) {
+            float lr = 0.1f;
+            String name = (wd == 0f ? "Adam" : "AdamW decay " + wd) + ", lr 0.1, two steps: parameter, m, v";
+            t.add(known(name, new int[] {9}, adamInDouble(p0, g1, g2, lr, wd), b -> {
+                Parameter p = new Parameter(b.of(p0, 3));
+                StateBuffer m = StateBuffer.zeros(b, Shape.of(3));
+                StateBuffer vv = StateBuffer.zeros(b, Shape.of(3));
+                for (int step = 1; step <= 2; step++) {
+                    setGrad(b, p, step == 1 ? g1 : g2);
+                    p.adamStep(m, vv, lr, 0.9f, 0.999f, (float) (1 - Math.pow(0.9f, step)),
+                            (float) (1 - Math.pow(0.999f, step)), 1e-8f, wd, 1f);
+                }
+                return Tensor.concat(0, p.value().detach(), m.snapshot(), vv.snapshot());
+            }));
+        }
+        return t.stream();
+    }
+
+    /**
+     * Returns the parameter, m and v after two Adam steps, in double: for each element
+     * {@code m = b1 m + (1 - b1) g}, {@code v = b2 v + (1 - b2) g^2},
+     * {@code p = p (1 - lr wd) - lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)}, with the float
+     * hyperparameters {@code b1 = 0.9f}, {@code b2 = 0.999f}, {@code eps = 1e-8f} the kernel is given.
+     */
+    private static float[] adamInDouble(float[] p0, float[] g1, float[] g2, float lr, float wd) {
+        double b1 = 0.9f;
+        double b2 = 0.999f;
+        double eps = 1e-8f;
+        int n = p0.length;
+        double[] p = new double[n];
+        double[] m = new double[n];
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = p0[i];
+        }
+        for (int t = 1; t <= 2; t++) {
+            float[] g = t == 1 ? g1 : g2;
+            for (int i = 0; i < n; i++) {
+                m[i] = b1 * m[i] + (1 - b1) * g[i];
+                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+                double mHat = m[i] / (1 - Math.pow(b1, t));
+                double vHat = v[i] / (1 - Math.pow(b2, t));
+                p[i] = p[i] * (1 - (double) lr * wd) - lr * mHat / (Math.sqrt(vHat) + eps);
+            }
+        }
+        float[] out = new float[3 * n];
+        for (int i = 0; i < n; i++) {
+            out[i] = (float) p[i];
+            out[n + i] = (float) m[i];
+            out[2 * n + i] = (float) v[i];
+        }
+        return out;
+    }
+
+    /**
+     * In-place updates leave autograd alone: the value stays a trainable leaf, the tensor the
+     * parameter was made from and earlier snapshots keep their values, a parameter set from another
+     * one's updated value gets a copy, a backward pass through values overwritten since its forward
+     * pass fails naming the cause, and a step inside a workspace survives its recycle.
+     */
+    @Test
+    public void inPlaceUpdatesAreSafe() {
+        Backend b = backend();
+        Shape s = Shape.of(3);
+        Tensor initial = b.of(v(1, 2, 3), 3);
+        Parameter p = new Parameter(initial);
+        StateBuffer m = StateBuffer.zeros(b, s);
+        StateBuffer vv = StateBuffer.zeros(b, s);
+        setGrad(b, p, v(1, 1, 1));
+        p.adamStep(m, vv, 0.5f, 0.9f, 0.999f, 0.1f, 0.001f, 1e-8f, 0f, 1f);
+        assertEquals(List.of(1f, 2f, 3f), boxed(initial.toArray()), "the tensor the parameter was made from changed");
+        Tensor firstMoment = m.snapshot();
+        Tensor live = p.value();
+        float[] afterOne = live.toArray();
+        Parameter copy = new Parameter(live);
+        setGrad(b, p, v(1, 1, 1));
+        p.adamStep(m, vv, 0.5f, 0.9f, 0.999f, 0.19f, 0.002f, 1e-8f, 0f, 1f);
+        assertAll(
+                () -> assertTrue(p.value().requiresGrad() && !p.value().hasGrad(), "a trainable leaf without a gradient"),
+                () -> assertFalse(Arrays.equals(afterOne, live.toArray()), "the parameter's value was not updated in place"),
+                () -> assertEquals(boxed(afterOne), boxed(copy.value().toArray()),
+                        "a parameter made from another one's value shares its buffer"),
+                () -> assertEquals(List.of(1f - 0.9f, 1f - 0.9f, 1f - 0.9f), boxed(firstMoment.toArray()),
+                        "a snapshot changed"));
+
+        Tensor loss = p.value().mul(p.value()).sum();          // recorded with the current values
+        p.value().zeroGrad();
+        setGrad(b, p, v(1, 1, 1));
+        p.adamStep(m, vv, 0.5f, 0.9f, 0.999f, 0.271f, 0.003f, 1e-8f, 0f, 1f); // overwrites them
+        IllegalStateException e = assertThrows(IllegalStateException.class, loss::backward);
+        assertTrue(e.getMessage().startsWith("backward:") && e.getMessage().contains("in place")
+                && e.getMessage().contains("'mul'") && e.getMessage().contains("(3)"), e.getMessage());
+
+        Autograd.Scope noGrad = Autograd.noGrad();
+        Workspace ws = Workspace.openDebug();
+        try {
+            Parameter q = new Parameter(b.of(v(1, 2, 3), 3));  // on a buffer of the workspace
+            noGrad.close();                                    // recording again, for the gradient
+            setGrad(b, q, v(1, 1, 1));
+            q.adamStep(StateBuffer.zeros(b, s), StateBuffer.zeros(b, s), 0.5f, 0.9f, 0.999f, 0.1f, 0.001f, 1e-8f, 0f, 1f);
+            float[] stepped = q.value().toArray();
+            ws.recycle();                                      // takes the workspace's buffer back
+            assertEquals(boxed(stepped), boxed(q.value().toArray()),
+                    "a stepped parameter must hold a buffer of its own, which no recycle takes");
+        } finally {
+            ws.close();
+            noGrad.close();
+        }
+    }
+
+    private static List<Float> boxed(float[] x) {
+        List<Float> out = new ArrayList<>();
+        for (float f : x) {
+            out.add(f);
+        }
+        return out;
     }
 
     // ================================================================== autograd semantics

@@ -36,6 +36,11 @@ public final class Backend {
         }
     }
 
+    /** Returns the tensor implementation, for the API classes that update tensors in place. */
+    static TensorFactory tensors() {
+        return Tensors.FACTORY;
+    }
+
     private Backend(BackendProvider provider, String id) {
         this.provider = provider;
         this.id = id;

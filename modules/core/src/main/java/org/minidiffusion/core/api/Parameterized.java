@@ -38,7 +38,8 @@ public interface Parameterized {
     boolean isTraining();
 
     /**
-     * Returns the current parameter values by name.
+     * Returns the current parameter values by name: views of the values, not copies, so those an
+     * optimizer updates in place follow its later steps (copy them to keep them).
      *
      * @return a new map in registration order
      */

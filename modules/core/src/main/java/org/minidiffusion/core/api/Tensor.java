@@ -7,8 +7,9 @@ import java.util.List;
  *
  * <p>Tensors are immutable as users see them: every operation returns a new tensor, and some of
  * them ({@link #permute}, {@link #narrow}, {@link #reshape} of a contiguous tensor, ...) are views
- * that share storage without copying. Every tensor lives on one {@link Backend}; combining tensors
- * from two backends is an error.
+ * that share storage without copying. The one exception is the value of a {@link Parameter} that an
+ * optimizer has updated in place, which changes with every step, and so do its views. Every tensor
+ * lives on one {@link Backend}; combining tensors from two backends is an error.
  *
  * <p><b>Broadcasting</b> follows NumPy: shapes are aligned from the last dim, and sizes must be
  * equal or 1. <b>Negative dims</b> count from the end. <b>Errors:</b> bad shapes or dims throw

@@ -74,6 +74,27 @@ final class DenseTensor implements Tensor {
         return d.storage;
     }
 
+    /**
+     * Returns {@code t} as this implementation, whatever its backend.
+     *
+     * @param t  a tensor
+     * @param op the caller, for messages
+     * @return the tensor
+     */
+    static DenseTensor dense(Tensor t, String op) {
+        if (!(t instanceof DenseTensor)) {
+            throw new IllegalArgumentException(op + ": unsupported Tensor implementation "
+                    + (t == null ? "null" : t.getClass().getName()));
+        }
+        return (DenseTensor) t;
+    }
+
+    /** Returns zeros of {@code shape} on a {@linkplain Storage#mutable mutable storage} of their own. */
+    static DenseTensor mutableZeros(Backend backend, Shape shape) {
+        int[] d = shape.toArray();
+        return new DenseTensor(backend, Storage.mutable(new float[shape.numel()]), 0, d, rowMajorStrides(d), null);
+    }
+
     // ================================================================== storage and strides
 
     static int[] rowMajorStrides(int[] dims) {
@@ -182,6 +203,47 @@ final class DenseTensor implements Tensor {
             k().copy(dims, data(), offset, strides, out, 0, rowMajorStrides(dims));
         }
         return out;
+    }
+
+    /**
+     * Returns a copy of this tensor's values on a {@linkplain Storage#mutable mutable storage} of its
+     * own: a new array, never a workspace's, since it outlives any. The copy is a leaf.
+     */
+    DenseTensor mutableCopy() {
+        int[] d = dims.clone();
+        return new DenseTensor(backend, Storage.mutable(toArray()), 0, d, rowMajorStrides(d), null);
+    }
+
+    /** Returns whether in-place updates may write this tensor's storage. */
+    boolean isMutable() {
+        return storage.isMutable();
+    }
+
+    /**
+     * Returns the array of a tensor that an in-place update writes: its mutable storage, which it
+     * must cover whole, row-major from index 0.
+     *
+     * @param op   the update, for messages
+     * @param what the role of this tensor in it, for messages
+     * @return the storage array
+     */
+    float[] writableData(String op, String what) {
+        float[] d = data();
+        if (!storage.isMutable() || !isWhole(d)) {
+            throw new IllegalStateException(op + ": " + what + " " + shape + " is not a buffer of its own that may be "
+                    + "updated in place (tensors never change; only a Parameter's value and a StateBuffer do)");
+        }
+        return d;
+    }
+
+    /** Stamps this tensor's storage as written in place at the tape's clock {@code tick}. */
+    void markWritten(long tick) {
+        storage.markWritten(tick);
+    }
+
+    /** Returns the tape's clock at the last in-place write of this tensor's storage, or 0. */
+    long writtenAt() {
+        return storage.writtenAt();
     }
 
     DenseTensor contiguous() {

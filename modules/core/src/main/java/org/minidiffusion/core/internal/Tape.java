@@ -49,6 +49,17 @@ final class Tape {
         }
     }
 
+    /**
+     * Advances the tape's clock and returns it: nodes are numbered by it, and in-place updates
+     * stamp the storage they write with it, so a node older than the stamp of an input's storage
+     * recorded values that have been overwritten since.
+     *
+     * @return the new time
+     */
+    static long tick() {
+        return COUNTER.incrementAndGet();
+    }
+
     /** Returns the gradients of a backward, one per input; a shorthand for the ops. */
     static DenseTensor[] grads(DenseTensor... g) {
         return g;
@@ -114,6 +125,7 @@ final class Tape {
             if (g == null) {
                 continue;
             }
+            checkNotOverwritten(t.node);
             DenseTensor[] inGrads = t.node.backward.apply(g);
             for (int i = 0; i < t.node.inputs.length; i++) {
                 DenseTensor in = t.node.inputs[i];
@@ -130,6 +142,21 @@ final class Tape {
                 } else {
                     pending.merge(in, gi, (a, b) -> a.add(b));
                 }
+            }
+        }
+    }
+
+    /**
+     * Fails if an input of {@code node} was updated in place after the node recorded it (an
+     * optimiser step between the forward pass and backward), since its backward would then read
+     * the new values instead of those the forward pass used.
+     */
+    private static void checkNotOverwritten(Node node) {
+        for (DenseTensor in : node.inputs) {
+            if (in.writtenAt() > node.seq) {
+                throw new IllegalStateException("backward: the " + in.shape + " input of '" + node.op + "' was updated "
+                        + "in place (an optimiser step) after the forward pass used it, so its gradient would be "
+                        + "computed from the new values; call backward() before step(), then run the forward pass again");
             }
         }
     }

@@ -3,7 +3,8 @@ package org.minidiffusion.core.spi;
 /**
  * The compute kernels a backend supplies.
  *
- * <p>Every method writes its whole output and never reads it first, unless it says it accumulates.
+ * <p>Every method writes its whole output and never reads it first, unless it says it accumulates
+ * or updates in place (the optimiser kernels {@link #adamStep} and {@link #movingAverage}).
  * Arguments have been validated by the core: sizes are positive and consistent, arrays are long
  * enough, and outputs do not alias inputs. Buffers are row-major; a "contiguous" buffer holds its
  * elements from index 0 in row-major order. Kernels must not keep references to the arrays.
@@ -267,4 +268,51 @@ public interface Kernels {
      * @param gradX  receives the gradient of the input {@code (outer, length, inner)}
      */
     void scatterAdd(float[] gradY, int outer, int length, int inner, int[] index, float[] gradX);
+
+    /**
+     * Takes one Adam step in place (Kingma and Ba 2015, Algorithm 1), with decoupled weight decay
+     * (AdamW, Loshchilov and Hutter 2019, Algorithm 2, line 12). For {@code i < n}, in float32
+     * and in exactly this order of operations:
+     * <pre>
+     * g    = gradScale · grad[i]
+     * m[i] = beta1 · m[i] + (1 − beta1) · g                    biased first moment
+     * v[i] = beta2 · v[i] + (1 − beta2) · (g · g)              biased second raw moment
+     * m̂    = m[i] · (1 / c1),  v̂ = v[i] · (1 / c2)              bias corrections
+     * p[i] = p[i] · (1 − lr · weightDecay) − (m̂ / (sqrt(v̂) + eps)) · lr
+     * </pre>
+     * where {@code 1 − beta1}, {@code 1 − beta2}, {@code 1 / c1}, {@code 1 / c2} and
+     * {@code 1 − lr · weightDecay} are each rounded to float once. Without a fused multiply-add
+     * every backend gets the same bits as the reference. Unlike the other kernels this one updates
+     * {@code p}, {@code m} and {@code v} in place; {@code grad} is only read. The four arrays are
+     * distinct and hold at least {@code n} elements each, from index 0.
+     *
+     * @param p           the parameter, updated in place
+     * @param grad        its gradient
+     * @param m           the first moment estimate, updated in place
+     * @param v           the second raw moment estimate, updated in place
+     * @param n           the number of elements
+     * @param lr          the step size alpha
+     * @param beta1       the decay of the first moment
+     * @param beta2       the decay of the second moment
+     * @param c1          the first bias correction, {@code 1 − beta1^t} at step {@code t}
+     * @param c2          the second bias correction, {@code 1 − beta2^t}
+     * @param eps         added to the root of the corrected second moment
+     * @param weightDecay the decoupled weight decay lambda; 0 for plain Adam
+     * @param gradScale   multiplies the gradient first, as gradient clipping by norm does; 1 for none
+     */
+    void adamStep(float[] p, float[] grad, float[] m, float[] v, int n, float lr, float beta1, float beta2,
+                  float c1, float c2, float eps, float weightDecay, float gradScale);
+
+    /**
+     * Moves an exponential moving average towards {@code x} in place:
+     * {@code average[i] = average[i] · decay + x[i] · (1 − decay)} for {@code i < n}, with
+     * {@code 1 − decay} rounded to float once and no fused multiply-add, so every backend gets the
+     * reference's bits. The two arrays are distinct.
+     *
+     * @param average the average, updated in place
+     * @param x       the new values
+     * @param n       the number of elements
+     * @param decay   the weight of the old average
+     */
+    void movingAverage(float[] average, float[] x, int n, float decay);
 }

@@ -208,8 +208,8 @@ public final class Trainer {
 
     /**
      * Returns the model, EMA and optimiser state and both configs as a checkpoint, after checking
-     * that every value is finite. The tensors are the trainer's own (no copy): write the checkpoint
-     * out before the next {@link #step}.
+     * that every value is finite. The model's weights are the trainer's own (no copy), which the next
+     * {@link #step} updates in place: write the checkpoint out before it.
      *
      * @param target what the checkpoint will be written to (usually a file name), for error messages
      *               and the checkpoint's {@link Checkpoint#source}

@@ -64,9 +64,7 @@ public abstract class Optimizer {
         double sq = 0;
         for (Parameter p : params.values()) {
             if (p.value().hasGrad()) {
-                for (float g : p.grad().toArray()) {
-                    sq += (double) g * g;
-                }
+                sq += p.gradSquaredNorm();
             }
         }
         return Math.sqrt(sq);
@@ -86,36 +84,38 @@ public abstract class Optimizer {
     }
 
     /**
-     * Updates every parameter that has a gradient; the new values carry no gradient.
+     * Updates every parameter that has a gradient; afterwards no parameter has a gradient.
      */
     public void step() {
         steps++;
         float scale = gradScale;
         gradScale = 1f;
         try (Autograd.Scope scope = Autograd.noGrad()) {
-            params.forEach((name, p) -> {
+            for (Map.Entry<String, Parameter> e : params.entrySet()) {
+                Parameter p = e.getValue();
                 if (p.value().hasGrad()) {
-                    Tensor g = scale == 1f ? p.grad() : p.grad().mul(scale);
-                    p.set(update(name, p.value(), g));
+                    update(e.getKey(), p, scale);
                 }
-            });
+            }
         }
     }
 
     /** Clears every parameter's gradient without updating. */
     public void zeroGrad() {
-        params.values().forEach(p -> p.value().zeroGrad());
+        for (Parameter p : params.values()) {
+            p.value().zeroGrad();
+        }
     }
 
     /**
-     * Computes one parameter's new value.
+     * Updates one parameter from its gradient, in place or with {@link Parameter#set}, and leaves
+     * it without a gradient. Runs with autograd off.
      *
-     * @param name  the parameter's name, the key of its state
-     * @param value the current value
-     * @param grad  its gradient
-     * @return the new value
+     * @param name      the parameter's name, the key of its state
+     * @param param     the parameter; it has a gradient
+     * @param gradScale the factor {@link #clipGradNorm} chose for the gradients, 1 for none
      */
-    protected abstract Tensor update(String name, Tensor value, Tensor grad);
+    protected abstract void update(String name, Parameter param, float gradScale);
 
     /**
      * Returns the optimiser's state (moments and step count) as named tensors, for checkpoints.

@@ -23,13 +23,14 @@ public final class Sgd extends Optimizer {
     }
 
     @Override
-    protected Tensor update(String name, Tensor value, Tensor grad) {
+    protected void update(String name, Parameter param, float gradScale) {
+        Tensor grad = gradScale == 1f ? param.grad() : param.grad().mul(gradScale);
         Tensor step = grad;
         if (momentum != 0f) {
             Tensor b = velocity.get(name);
             step = b == null ? grad : b.mul(momentum).add(grad);
             velocity.put(name, step);
         }
-        return value.sub(step.mul(learningRate()));
+        param.set(param.value().sub(step.mul(learningRate()))); // a new leaf, without a gradient
     }
 }

@@ -1,8 +1,11 @@
 /**
  * Optimisers (SGD, Adam, AdamW), learning-rate schedules, gradient clipping and EMA weights.
  *
- * <p>Parameters are updated by replacing their values ({@link org.minidiffusion.core.api.Parameter#set}),
- * computed with recording off. Optimiser state is exposed as named tensors so that a checkpoint can
- * resume training exactly.
+ * <p>Adam updates each parameter in place with one fused kernel
+ * ({@link org.minidiffusion.core.api.Parameter#adamStep}), its moments and the EMA weights live in
+ * {@link org.minidiffusion.core.api.StateBuffer}s updated in place, so a training step's optimiser
+ * allocates nothing after the first step; SGD replaces values ({@link org.minidiffusion.core.api.Parameter#set}).
+ * Updates run with recording off. Optimiser state is exposed as named tensors (copies) so that a
+ * checkpoint can resume training exactly.
  */
 package org.minidiffusion.nn.optim;
