@@ -22,14 +22,15 @@ final class SoftmaxBackwardKernel {
         if (length == 0) {
             return; // no elements
         }
+        int work = (log ? 16 : 4) * length; // per row or column: an exp costs about as much as 16 additions
         if (inner == 1) {
-            Parallel.parallelRange(outer, Math.max(1, GRAIN / (4 * length)), (o0, o1) -> {
+            Parallel.parallelRange(outer, Math.max(1, GRAIN / work), (o0, o1) -> {
                 for (int o = o0; o < o1; o++) {
                     row(y, gradY, o * length, length, log, gradX, simd);
                 }
             });
         } else {
-            ParallelKernels.outerInner(outer, inner, 4 * length,
+            ParallelKernels.outerInner(outer, inner, work,
                     (o, j0, j1) -> columns(y, gradY, o, length, inner, j0, j1, log, gradX));
         }
     }
