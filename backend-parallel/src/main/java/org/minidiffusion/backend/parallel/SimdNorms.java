@@ -88,10 +88,20 @@ final class SimdNorms {
         DoubleVector sumDy = DoubleVector.zero(D);
         DoubleVector sumDyXc = DoubleVector.zero(D);
         int i = 0;
-        for (int end = D.loopBound(n); i < end; i += D.length()) {
-            DoubleVector dy = w == null ? widen(g, from + i) : widen(g, from + i).mul(widen(w, i));
-            sumDy = sumDy.add(dy);
-            sumDyXc = dy.fma(widen(x, from + i).sub(vmu), sumDyXc);
+        int end = D.loopBound(n);
+        // one loop per case, so that no branch in a vector loop can send the JIT back to boxed vectors
+        if (w == null) {
+            for (; i < end; i += D.length()) {
+                DoubleVector dy = widen(g, from + i);
+                sumDy = sumDy.add(dy);
+                sumDyXc = dy.fma(widen(x, from + i).sub(vmu), sumDyXc);
+            }
+        } else {
+            for (; i < end; i += D.length()) {
+                DoubleVector dy = widen(g, from + i).mul(widen(w, i));
+                sumDy = sumDy.add(dy);
+                sumDyXc = dy.fma(widen(x, from + i).sub(vmu), sumDyXc);
+            }
         }
         double a = sumDy.reduceLanes(VectorOperators.ADD);
         double b = sumDyXc.reduceLanes(VectorOperators.ADD);
@@ -107,23 +117,24 @@ final class SimdNorms {
     /** See {@link NormLoops#addColumns}. */
     static void addColumns(float[] g, float[] x, int from, int n, double mu, double r, double[] sumDyXHat, int at,
                            double[] sumDy) {
-        DoubleVector vmu = DoubleVector.broadcast(D, mu);
-        int i = 0;
-        for (int end = D.loopBound(n); i < end; i += D.length()) {
-            DoubleVector dy = widen(g, from + i);
-            if (sumDyXHat != null) {
+        int end = D.loopBound(n);
+        if (sumDyXHat != null) {
+            DoubleVector vmu = DoubleVector.broadcast(D, mu);
+            int i = 0;
+            for (; i < end; i += D.length()) {
                 DoubleVector xHat = widen(x, from + i).sub(vmu).mul(r);
-                dy.fma(xHat, DoubleVector.fromArray(D, sumDyXHat, at + i)).intoArray(sumDyXHat, at + i);
+                widen(g, from + i).fma(xHat, DoubleVector.fromArray(D, sumDyXHat, at + i)).intoArray(sumDyXHat, at + i);
             }
-            if (sumDy != null) {
-                dy.add(DoubleVector.fromArray(D, sumDy, at + i)).intoArray(sumDy, at + i);
-            }
-        }
-        for (; i < n; i++) {
-            if (sumDyXHat != null) {
+            for (; i < n; i++) {
                 sumDyXHat[at + i] += g[from + i] * ((x[from + i] - mu) * r);
             }
-            if (sumDy != null) {
+        }
+        if (sumDy != null) {
+            int i = 0;
+            for (; i < end; i += D.length()) {
+                widen(g, from + i).add(DoubleVector.fromArray(D, sumDy, at + i)).intoArray(sumDy, at + i);
+            }
+            for (; i < n; i++) {
                 sumDy[at + i] += g[from + i];
             }
         }
@@ -133,15 +144,26 @@ final class SimdNorms {
     static void normalise(float[] x, int from, int n, float muHi, float muLo, float r, float[] gamma, float[] beta,
                           float[] out) {
         int i = 0;
-        for (int end = F.loopBound(n); i < end; i += F.length()) {
-            FloatVector v = FloatVector.fromArray(F, x, from + i).sub(muHi).sub(muLo).mul(r);
-            if (gamma != null) {
-                v = v.mul(FloatVector.fromArray(F, gamma, i));
+        int end = F.loopBound(n);
+        if (gamma != null && beta != null) {
+            for (; i < end; i += F.length()) {
+                FloatVector.fromArray(F, x, from + i).sub(muHi).sub(muLo).mul(r).mul(FloatVector.fromArray(F, gamma, i))
+                        .add(FloatVector.fromArray(F, beta, i)).intoArray(out, from + i);
             }
-            if (beta != null) {
-                v = v.add(FloatVector.fromArray(F, beta, i));
+        } else if (gamma != null) {
+            for (; i < end; i += F.length()) {
+                FloatVector.fromArray(F, x, from + i).sub(muHi).sub(muLo).mul(r).mul(FloatVector.fromArray(F, gamma, i))
+                        .intoArray(out, from + i);
             }
-            v.intoArray(out, from + i);
+        } else if (beta != null) {
+            for (; i < end; i += F.length()) {
+                FloatVector.fromArray(F, x, from + i).sub(muHi).sub(muLo).mul(r).add(FloatVector.fromArray(F, beta, i))
+                        .intoArray(out, from + i);
+            }
+        } else {
+            for (; i < end; i += F.length()) {
+                FloatVector.fromArray(F, x, from + i).sub(muHi).sub(muLo).mul(r).intoArray(out, from + i);
+            }
         }
         for (; i < n; i++) {
             float v = ((x[from + i] - muHi) - muLo) * r;
@@ -154,13 +176,18 @@ final class SimdNorms {
     static void gradInput(float[] g, float[] x, int from, int n, float[] w, float p, float muHi, float muLo,
                           float q, float s, float[] gradX) {
         int i = 0;
-        for (int end = F.loopBound(n); i < end; i += F.length()) {
-            FloatVector dy = FloatVector.fromArray(F, g, from + i);
-            if (w != null) {
-                dy = dy.mul(FloatVector.fromArray(F, w, i));
+        int end = F.loopBound(n);
+        if (w == null) {
+            for (; i < end; i += F.length()) {
+                FloatVector xc = FloatVector.fromArray(F, x, from + i).sub(muHi).sub(muLo);
+                FloatVector.fromArray(F, g, from + i).mul(p).add(xc.mul(q)).add(s).intoArray(gradX, from + i);
             }
-            FloatVector xc = FloatVector.fromArray(F, x, from + i).sub(muHi).sub(muLo);
-            dy.mul(p).add(xc.mul(q)).add(s).intoArray(gradX, from + i);
+        } else {
+            for (; i < end; i += F.length()) {
+                FloatVector dy = FloatVector.fromArray(F, g, from + i).mul(FloatVector.fromArray(F, w, i));
+                FloatVector xc = FloatVector.fromArray(F, x, from + i).sub(muHi).sub(muLo);
+                dy.mul(p).add(xc.mul(q)).add(s).intoArray(gradX, from + i);
+            }
         }
         for (; i < n; i++) {
             float dy = w == null ? g[from + i] : g[from + i] * w[i];
