@@ -203,6 +203,26 @@ def norm_cases():
     layer_case("rmsnorm", rms, randn(2, 5, 12, scale=1.5, shift=0.7), {"layer": "RMSNorm", "features": 12,
                                                                       "eps": "1e-6"})
 
+    # the widths of the fused kernels' real work: a transformer's 64 features, a width that is no
+    # multiple of a vector (37), and a U-Net GroupNorm(32) over 64 channels
+    torch.manual_seed(230)
+    ln = nn.LayerNorm(64, eps=1e-5)
+    affine(ln)
+    layer_case("layernorm_d64", ln, randn(4, 9, 64, scale=1.5, shift=0.7), {"layer": "LayerNorm", "features": 64,
+                                                                           "eps": "1e-5"})
+
+    torch.manual_seed(240)
+    rms = RMSNorm(37, eps=1e-6)
+    affine(rms)
+    layer_case("rmsnorm_d37", rms, randn(3, 7, 37, scale=1.5, shift=0.7), {"layer": "RMSNorm", "features": 37,
+                                                                          "eps": "1e-6"})
+
+    torch.manual_seed(250)
+    gn = nn.GroupNorm(32, 64, eps=1e-5)
+    affine(gn)
+    x = randn(2, 64, 5, 5, scale=1.5, shift=0.7) + randn(1, 64, 1, 1, scale=2.0)
+    layer_case("groupnorm_g32", gn, x, {"layer": "GroupNorm", "groups": 32, "channels": 64, "eps": "1e-5"})
+
 
 # ---------------------------------------------------------------------------------------- Linear, Embedding
 

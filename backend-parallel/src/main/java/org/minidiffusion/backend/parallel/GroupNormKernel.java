@@ -1,8 +1,8 @@
 package org.minidiffusion.backend.parallel;
 
 /**
- * Group normalisation in two passes over each group's contiguous values, one task per
- * {@code (sample, group)}.
+ * Group normalisation and its gradient, each in two passes over each group's contiguous values, one
+ * task per {@code (sample, group)}.
  *
  * <p>The statistics are summed in {@code double} with four partial sums, so they do not wait on one
  * another; the result differs from the scalar reference by rounding only. The normalisation
@@ -42,6 +42,69 @@ final class GroupNormKernel {
                 }
             }
         });
+    }
+
+    /**
+     * See {@link org.minidiffusion.core.spi.Kernels#groupNormBackward}: one task per {@code (sample,
+     * group)} sums {@code dy} and {@code dy·(x − μ)} of each channel in {@code double}, which gives
+     * both the group's two means of the input gradient and the channel's share of the parameter
+     * gradients, then writes the input gradient. The parameter gradients add the shares of the
+     * samples in order afterwards.
+     */
+    static void backward(float[] x, float[] gradY, int batch, int channels, int spatial, int groups, float[] gamma,
+                         float[] mean, float[] rstd, float[] gradX, float[] gradGamma, float[] gradBeta,
+                         boolean simd) {
+        int perGroup = channels / groups;
+        int size = perGroup * spatial;
+        double[] sumDy = new double[batch * channels];   // Σ_s dy of each (n, c)
+        double[] sumDyXc = new double[batch * channels]; // Σ_s dy·(x − μ) of each (n, c)
+        long work = (gradX == null ? 4L : 9L) * batch * channels * spatial;
+        Parallel.parallelFor(batch * groups, work, ng -> {
+            int first = ng / groups * channels + ng % groups * perGroup; // (n, c) of the group's first channel
+            double mu = mean[ng];
+            double r = rstd[ng];
+            double[] two = new double[2];
+            double sumDxHat = 0;   // Σ dx̂ = Σ γ·dy
+            double sumDxHatXc = 0; // Σ dx̂·(x − μ)
+            for (int j = 0; j < perGroup; j++) {
+                int nc = first + j;
+                NormLoops.gradSums(simd, gradY, x, nc * spatial, spatial, null, mu, two);
+                sumDy[nc] = two[0];
+                sumDyXc[nc] = two[1];
+                double gc = gamma == null ? 1 : gamma[nc % channels];
+                sumDxHat += gc * two[0];
+                sumDxHatXc += gc * two[1];
+            }
+            if (gradX == null) {
+                return;
+            }
+            // dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)), with x̂ = (x − μ)·rstd and mean(dx̂·x̂) = rstd·Σ dx̂·(x − μ) / M:
+            // dx = dy·(rstd·γ) + (x − μ)·q + s, q = −rstd³·Σ dx̂·(x − μ) / M, s = −rstd·Σ dx̂ / M
+            float q = (float) (-r * r * r * sumDxHatXc / size);
+            float s = (float) (-r * sumDxHat / size);
+            float muHi = (float) mu;
+            float muLo = (float) (mu - muHi);
+            for (int j = 0; j < perGroup; j++) {
+                int nc = first + j;
+                float p = (float) r * (gamma == null ? 1f : gamma[nc % channels]);
+                NormLoops.gradInput(simd, gradY, x, nc * spatial, spatial, null, p, muHi, muLo, q, s, gradX);
+            }
+        });
+        // eq. 3: dγ[c] = Σ_n rstd·Σ_s dy·(x − μ) and dβ[c] = Σ_n Σ_s dy, the samples added in order
+        for (int c = 0; c < channels; c++) {
+            double dGamma = 0;
+            double dBeta = 0;
+            for (int n = 0; n < batch; n++) {
+                dGamma += sumDyXc[n * channels + c] * rstd[n * groups + c / perGroup];
+                dBeta += sumDy[n * channels + c];
+            }
+            if (gradGamma != null) {
+                gradGamma[c] = (float) dGamma;
+            }
+            if (gradBeta != null) {
+                gradBeta[c] = (float) dBeta;
+            }
+        }
     }
 
     /** Returns {@code Σ x_i} over {@code [from, from + size)}. */

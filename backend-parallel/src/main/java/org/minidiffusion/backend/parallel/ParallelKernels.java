@@ -126,6 +126,56 @@ final class ParallelKernels implements Kernels {
         GroupNormKernel.run(x, batch, channels, spatial, groups, gamma, beta, eps, out, mean, rstd);
     }
 
+    // ---------------------------------------- fused normalisation and softmax backward; layer and RMS norm
+
+    @Override
+    public void groupNormBackward(float[] x, float[] gradY, int batch, int channels, int spatial, int groups,
+                                  float[] gamma, float[] mean, float[] rstd, float[] gradX, float[] gradGamma,
+                                  float[] gradBeta) {
+        GroupNormKernel.backward(x, gradY, batch, channels, spatial, groups, gamma, mean, rstd, gradX, gradGamma,
+                gradBeta, simdUse());
+    }
+
+    @Override
+    public void layerNorm(float[] x, int rows, int features, float[] gamma, float[] beta, float eps, float[] out,
+                          float[] mean, float[] rstd) {
+        RowNormKernel.forward(x, rows, features, gamma, beta, eps, out, mean, rstd, simdUse());
+    }
+
+    @Override
+    public void layerNormBackward(float[] x, float[] gradY, int rows, int features, float[] gamma, float[] mean,
+                                  float[] rstd, float[] gradX, float[] gradGamma, float[] gradBeta) {
+        RowNormKernel.backward(x, gradY, rows, features, gamma, mean, rstd, gradX, gradGamma, gradBeta, simdUse());
+    }
+
+    @Override
+    public void rmsNorm(float[] x, int rows, int features, float[] gamma, float eps, float[] out, float[] rstd) {
+        RowNormKernel.forward(x, rows, features, gamma, null, eps, out, null, rstd, simdUse());
+    }
+
+    @Override
+    public void rmsNormBackward(float[] x, float[] gradY, int rows, int features, float[] gamma, float[] rstd,
+                                float[] gradX, float[] gradGamma) {
+        RowNormKernel.backward(x, gradY, rows, features, gamma, null, rstd, gradX, gradGamma, null, simdUse());
+    }
+
+    @Override
+    public void softmaxBackward(float[] y, float[] gradY, int outer, int length, int inner, boolean log,
+                                float[] gradX) {
+        SoftmaxBackwardKernel.run(y, gradY, outer, length, inner, log, gradX, simdUse());
+    }
+
+    /**
+     * Returns {@link #simd}, counting a use of the Vector API path when it is set; the norm and softmax
+     * loops run on {@link SimdNorms} then.
+     */
+    private boolean simdUse() {
+        if (simd) {
+            Simd.recordUse();
+        }
+        return simd;
+    }
+
     @Override
     public void softmax(float[] x, int outer, int length, int inner, boolean log, float[] out) {
         // y_l = exp(x_l - m) / sum_k exp(x_k - m), m = max_k x_k; log y_l = x_l - m - log(sum)

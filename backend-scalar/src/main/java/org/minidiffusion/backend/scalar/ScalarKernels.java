@@ -181,6 +181,181 @@ final class ScalarKernels implements Kernels {
         }
     }
 
+    // ---------------------------------------- fused normalisation and softmax backward; layer and RMS norm
+
+    @Override
+    public void groupNormBackward(float[] x, float[] gradY, int batch, int channels, int spatial, int groups,
+                                  float[] gamma, float[] mean, float[] rstd, float[] gradX, float[] gradGamma,
+                                  float[] gradBeta) {
+        // Wu and He 2018, eq. 1 and 3, differentiated: with x̂ = (x − μ)·rstd and dx̂ = γ·dy over the set
+        // of M values of (n, g), dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂))
+        int perGroup = channels / groups;
+        int size = perGroup * spatial;
+        if (gradX != null) {
+            for (int n = 0; n < batch; n++) {
+                for (int g = 0; g < groups; g++) {
+                    int from = (n * channels + g * perGroup) * spatial; // the set is contiguous
+                    double mu = mean[n * groups + g];
+                    double r = rstd[n * groups + g];
+                    double sumDxHat = 0;       // Σ dx̂
+                    double sumDxHatXHat = 0;   // Σ dx̂·x̂
+                    for (int i = 0; i < size; i++) {
+                        double dxHat = (gamma == null ? 1.0 : gamma[g * perGroup + i / spatial]) * gradY[from + i];
+                        sumDxHat += dxHat;
+                        sumDxHatXHat += dxHat * (x[from + i] - mu) * r;
+                    }
+                    for (int i = 0; i < size; i++) {
+                        double dxHat = (gamma == null ? 1.0 : gamma[g * perGroup + i / spatial]) * gradY[from + i];
+                        double xHat = (x[from + i] - mu) * r;
+                        gradX[from + i] = (float) (r * (dxHat - sumDxHat / size - xHat * sumDxHatXHat / size));
+                    }
+                }
+            }
+        }
+        // eq. 3, y = γ·x̂ + β: dγ[c] = Σ dy·x̂ and dβ[c] = Σ dy over the batch and the positions of channel c
+        for (int c = 0; c < channels; c++) {
+            double sumDyXHat = 0;
+            double sumDy = 0;
+            for (int n = 0; n < batch; n++) {
+                double mu = mean[n * groups + c / perGroup];
+                double r = rstd[n * groups + c / perGroup];
+                int at = (n * channels + c) * spatial;
+                for (int i = 0; i < spatial; i++) {
+                    sumDyXHat += gradY[at + i] * ((x[at + i] - mu) * r);
+                    sumDy += gradY[at + i];
+                }
+            }
+            if (gradGamma != null) {
+                gradGamma[c] = (float) sumDyXHat;
+            }
+            if (gradBeta != null) {
+                gradBeta[c] = (float) sumDy;
+            }
+        }
+    }
+
+    @Override
+    public void layerNorm(float[] x, int rows, int features, float[] gamma, float[] beta, float eps, float[] out,
+                          float[] mean, float[] rstd) {
+        // Ba, Kiros and Hinton 2016, eq. 4: each row is normalised by its own mean and variance
+        for (int r = 0; r < rows; r++) {
+            int from = r * features;
+            double sum = 0;
+            for (int j = 0; j < features; j++) {
+                sum += x[from + j];
+            }
+            double mu = sum / features;
+            double squares = 0;
+            for (int j = 0; j < features; j++) {
+                double d = x[from + j] - mu;
+                squares += d * d;
+            }
+            float s = (float) (1 / Math.sqrt(squares / features + eps)); // biased variance, as PyTorch
+            mean[r] = (float) mu;
+            rstd[r] = s;
+            for (int j = 0; j < features; j++) {
+                float scale = gamma == null ? 1f : gamma[j];
+                float shift = beta == null ? 0f : beta[j];
+                out[from + j] = (float) ((x[from + j] - mu) * s) * scale + shift;
+            }
+        }
+    }
+
+    @Override
+    public void layerNormBackward(float[] x, float[] gradY, int rows, int features, float[] gamma, float[] mean,
+                                  float[] rstd, float[] gradX, float[] gradGamma, float[] gradBeta) {
+        // eq. 4 differentiated, per row: dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)), dx̂ = γ·dy
+        normBackward(x, gradY, rows, features, gamma, mean, rstd, gradX, gradGamma, gradBeta);
+    }
+
+    @Override
+    public void rmsNorm(float[] x, int rows, int features, float[] gamma, float eps, float[] out, float[] rstd) {
+        // Zhang and Sennrich 2019, eq. 4: y = x / RMS(x) · g, RMS(x) = sqrt(mean(x²) + eps)
+        for (int r = 0; r < rows; r++) {
+            int from = r * features;
+            double squares = 0;
+            for (int j = 0; j < features; j++) {
+                squares += (double) x[from + j] * x[from + j];
+            }
+            float s = (float) (1 / Math.sqrt(squares / features + eps));
+            rstd[r] = s;
+            for (int j = 0; j < features; j++) {
+                out[from + j] = x[from + j] * s * (gamma == null ? 1f : gamma[j]);
+            }
+        }
+    }
+
+    @Override
+    public void rmsNormBackward(float[] x, float[] gradY, int rows, int features, float[] gamma, float[] rstd,
+                                float[] gradX, float[] gradGamma) {
+        // layer norm's gradient with μ = 0 and no mean(dx̂) term: dx = rstd·(dx̂ − x̂·mean(dx̂·x̂))
+        normBackward(x, gradY, rows, features, gamma, null, rstd, gradX, gradGamma, null);
+    }
+
+    /**
+     * The backward of layer norm, or of RMS norm when {@code mean} is null (then {@code μ = 0} and the
+     * input does not feed the mean, so the {@code mean(dx̂)} term is absent).
+     */
+    private static void normBackward(float[] x, float[] gradY, int rows, int features, float[] gamma, float[] mean,
+                                     float[] rstd, float[] gradX, float[] gradGamma, float[] gradBeta) {
+        if (gradX != null) {
+            for (int r = 0; r < rows; r++) {
+                int from = r * features;
+                double mu = mean == null ? 0 : mean[r];
+                double s = rstd[r];
+                double sumDxHat = 0;
+                double sumDxHatXHat = 0;
+                for (int j = 0; j < features; j++) {
+                    double dxHat = (gamma == null ? 1.0 : gamma[j]) * gradY[from + j];
+                    sumDxHat += dxHat;
+                    sumDxHatXHat += dxHat * (x[from + j] - mu) * s;
+                }
+                double meanDxHat = mean == null ? 0 : sumDxHat / features;
+                for (int j = 0; j < features; j++) {
+                    double dxHat = (gamma == null ? 1.0 : gamma[j]) * gradY[from + j];
+                    double xHat = (x[from + j] - mu) * s;
+                    gradX[from + j] = (float) (s * (dxHat - meanDxHat - xHat * sumDxHatXHat / features));
+                }
+            }
+        }
+        // y = γ·x̂ + β: dγ[j] = Σ_rows dy·x̂, dβ[j] = Σ_rows dy
+        for (int j = 0; j < features; j++) {
+            double sumDyXHat = 0;
+            double sumDy = 0;
+            for (int r = 0; r < rows; r++) {
+                double mu = mean == null ? 0 : mean[r];
+                sumDyXHat += gradY[r * features + j] * ((x[r * features + j] - mu) * rstd[r]);
+                sumDy += gradY[r * features + j];
+            }
+            if (gradGamma != null) {
+                gradGamma[j] = (float) sumDyXHat;
+            }
+            if (gradBeta != null) {
+                gradBeta[j] = (float) sumDy;
+            }
+        }
+    }
+
+    @Override
+    public void softmaxBackward(float[] y, float[] gradY, int outer, int length, int inner, boolean log,
+                                float[] gradX) {
+        // softmax: dx_l = y_l·(dy_l − Σ_k dy_k·y_k); log-softmax: dx_l = dy_l − exp(y_l)·Σ_k dy_k
+        for (int o = 0; o < outer; o++) {
+            for (int j = 0; j < inner; j++) {
+                int base = o * length * inner + j;
+                double sum = 0;
+                for (int l = 0; l < length; l++) {
+                    int at = base + l * inner;
+                    sum += log ? gradY[at] : (double) gradY[at] * y[at];
+                }
+                for (int l = 0; l < length; l++) {
+                    int at = base + l * inner;
+                    gradX[at] = (float) (log ? gradY[at] - Math.exp(y[at]) * sum : y[at] * (gradY[at] - sum));
+                }
+            }
+        }
+    }
+
     @Override
     public void matmul(int batch, float[] a, int[] aOffsets, boolean transA,
                        float[] b, int[] bOffsets, boolean transB, float[] c, int m, int k, int n) {

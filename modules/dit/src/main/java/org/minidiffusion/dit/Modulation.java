@@ -13,9 +13,7 @@ final class Modulation {
 
     /** LayerNorm over the last dim without affine parameters (PyTorch's {@code elementwise_affine=False}). */
     static Tensor layerNorm(Tensor x) { // (..., D) -> same
-        Tensor mean = x.mean(new int[] {-1}, true);
-        Tensor var = x.var(new int[] {-1}, true, 0);
-        return x.sub(mean).div(var.add(EPS).sqrt());
+        return x.layerNorm(null, null, EPS);
     }
 
     /** adaLN (Peebles and Xie 2023, section 3.2): {@code x · (1 + scale) + shift}, per sample over every token. */

@@ -30,8 +30,6 @@ public final class LayerNorm extends AbstractLayer {
         if (x.rank() == 0 || x.size(-1) != features) {
             throw new ShapeException("LayerNorm", "expects a last dim of " + features, x.shape());
         }
-        Tensor mean = x.mean(new int[] {-1}, true);
-        Tensor var = x.var(new int[] {-1}, true, 0);
-        return x.sub(mean).div(var.add(eps).sqrt()).mul(weight.value()).add(bias.value());
+        return x.layerNorm(weight.value(), bias.value(), eps); // (x − μ) / sqrt(σ² + eps) · weight + bias
     }
 }

@@ -28,7 +28,6 @@ public final class RMSNorm extends AbstractLayer {
         if (x.rank() == 0 || x.size(-1) != features) {
             throw new ShapeException("RMSNorm", "expects a last dim of " + features, x.shape());
         }
-        Tensor rms = x.mul(x).mean(new int[] {-1}, true).add(eps).sqrt();
-        return x.div(rms).mul(weight.value());
+        return x.rmsNorm(weight.value(), eps); // x / sqrt(mean(x²) + eps) · weight
     }
 }

@@ -44,9 +44,11 @@ import org.minidiffusion.testkit.Tolerance;
 class LayerGoldenTests {
     static final String[] CONV2D = {"conv2d_k3_s1_p1_g1", "conv2d_k3_s2_p0_g1", "conv2d_k3_s2_p1_g2",
         "conv2d_k3_s1_p1_g4", "conv2d_k1_s1_p0_g1", "conv2d_k5_s2_p2_g2"};
-    static final String[] GROUP_NORM = {"groupnorm_g2", "groupnorm_g4", "groupnorm_g8"};
+    static final String[] GROUP_NORM = {"groupnorm_g2", "groupnorm_g4", "groupnorm_g8", "groupnorm_g32"};
+    static final String[] LAYER_NORM = {"layernorm", "layernorm_d64"};
+    static final String[] RMS_NORM = {"rmsnorm", "rmsnorm_d37"};
     static final String[] ATTENTION = {"attention_d12_h3", "attention_d8_h1", "attention_d16_h4"};
-    static final String[] OTHERS = {"layernorm", "rmsnorm", "linear", "linear_nobias", "embedding"};
+    static final String[] OTHERS = {"linear", "linear_nobias", "embedding"};
 
     private static final Rng RNG = new Rng(0); // initial weights only; every weight is then loaded
 
@@ -56,6 +58,14 @@ class LayerGoldenTests {
 
     static Stream<Arguments> groupNormCases() {
         return GoldenCheck.cases(GROUP_NORM);
+    }
+
+    static Stream<Arguments> layerNormCases() {
+        return GoldenCheck.cases(LAYER_NORM);
+    }
+
+    static Stream<Arguments> rmsNormCases() {
+        return GoldenCheck.cases(RMS_NORM);
     }
 
     static Stream<Arguments> attentionCases() {
@@ -84,16 +94,16 @@ class LayerGoldenTests {
                 floatMeta(f, "eps")));
     }
 
-    @ParameterizedTest(name = "layernorm on {0}")
-    @MethodSource("backends")
-    void layerNorm(String backend) {
-        check(backend, "layernorm", "LayerNorm", f -> new LayerNorm(intMeta(f, "features"), floatMeta(f, "eps")));
+    @ParameterizedTest(name = "{1} on {0}")
+    @MethodSource("layerNormCases")
+    void layerNorm(String backend, String name) {
+        check(backend, name, "LayerNorm", f -> new LayerNorm(intMeta(f, "features"), floatMeta(f, "eps")));
     }
 
-    @ParameterizedTest(name = "rmsnorm on {0}")
-    @MethodSource("backends")
-    void rmsNorm(String backend) {
-        check(backend, "rmsnorm", "RMSNorm", f -> new RMSNorm(intMeta(f, "features"), floatMeta(f, "eps")));
+    @ParameterizedTest(name = "{1} on {0}")
+    @MethodSource("rmsNormCases")
+    void rmsNorm(String backend, String name) {
+        check(backend, name, "RMSNorm", f -> new RMSNorm(intMeta(f, "features"), floatMeta(f, "eps")));
     }
 
     @ParameterizedTest(name = "{1} on {0}")
@@ -131,7 +141,7 @@ class LayerGoldenTests {
             throw e.getCause();
         }
         Set<String> tested = new TreeSet<>();
-        for (String[] names : new String[][] {CONV2D, GROUP_NORM, ATTENTION, OTHERS, OptimizerGoldenTests.CASES,
+        for (String[] names : new String[][] {CONV2D, GROUP_NORM, LAYER_NORM, RMS_NORM, ATTENTION, OTHERS, OptimizerGoldenTests.CASES,
             AttentionGoldenTests.CASES, RotaryEmbeddingGoldenTests.CASES}) {
             tested.addAll(Set.of(names));
         }

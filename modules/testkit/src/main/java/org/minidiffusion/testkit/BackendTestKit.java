@@ -435,6 +435,19 @@ public abstract class BackendTestKit {
         t.add(known("groupNorm one group, weight (2, -1), bias (0, 1)", new int[] {1, 2, 2},
                 v(-1.5f * r * 2, -0.5f * r * 2, 0.5f * r * -1 + 1, 1.5f * r * -1 + 1),
                 b -> b.of(v(1, 2, 3, 4), 1, 2, 2).groupNorm(1, b.of(v(2, -1), 2), b.of(v(0, 1), 2), 1e-5f)));
+        // rows {1, 2, 3, 4} (mean 2.5, biased variance 1.25) and {2, 2, 2, 2} (variance 0, so only eps is left)
+        float e = 1e-3f;
+        float rl = (float) (1 / Math.sqrt(1.25 + e));
+        t.add(known("layerNorm rows, weight (2, -1, 1, 0.5), bias (0, 1, 0, 0)", new int[] {2, 4},
+                v(-1.5f * rl * 2, -0.5f * rl * -1 + 1, 0.5f * rl, 1.5f * rl * 0.5f, 0, 1, 0, 0),
+                b -> b.of(v(1, 2, 3, 4, 2, 2, 2, 2), 2, 4).layerNorm(b.of(v(2, -1, 1, 0.5f), 4),
+                        b.of(v(0, 1, 0, 0), 4), e)));
+        // rows {1, 2, 3, 4} (mean square 7.5) and {-2, 0, 0, 2} (mean square 2)
+        float rr = (float) (1 / Math.sqrt(7.5 + e));
+        float rr2 = (float) (1 / Math.sqrt(2 + e));
+        t.add(known("rmsNorm rows, weight (2, -1, 1, 0.5)", new int[] {2, 4},
+                v(rr * 2, 2 * rr * -1, 3 * rr, 4 * rr * 0.5f, -2 * rr2 * 2, 0, 0, 2 * rr2 * 0.5f),
+                b -> b.of(v(1, 2, 3, 4, -2, 0, 0, 2), 2, 4).rmsNorm(b.of(v(2, -1, 1, 0.5f), 4), e)));
         t.add(known("conv2d 3x3 box filter, padding 1, on 1..16", new int[] {1, 1, 4, 4},
                 v(14, 24, 30, 22, 33, 54, 63, 45, 57, 90, 99, 69, 46, 72, 78, 54),
                 b -> b.of(image, 1, 1, 4, 4).conv2d(b.ones(1, 1, 3, 3), 1, 1, 1)));
@@ -1009,6 +1022,15 @@ public abstract class BackendTestKit {
         t.add(rejects("groupNorm weight of the wrong size", se, "groupNorm",
                 () -> m23.groupNorm(1, v4, null, 1e-5f), m23, v4));
         t.add(rejects("groupNorm negative eps", iae, "groupNorm", () -> m23.groupNorm(1, null, null, -1f)));
+        t.add(rejects("layerNorm rank 0", se, "layerNorm", () -> s0.layerNorm(null, null, 1e-5f), s0));
+        t.add(rejects("layerNorm weight of the wrong size", se, "layerNorm", () -> m23.layerNorm(v4, null, 1e-5f),
+                m23, v4));
+        t.add(rejects("layerNorm bias of the wrong size", se, "layerNorm", () -> m23.layerNorm(null, v4, 1e-5f),
+                m23, v4));
+        t.add(rejects("layerNorm negative eps", iae, "layerNorm", () -> m23.layerNorm(null, null, -1f)));
+        t.add(rejects("rmsNorm rank 0", se, "rmsNorm", () -> s0.rmsNorm(null, 1e-5f), s0));
+        t.add(rejects("rmsNorm weight of the wrong size", se, "rmsNorm", () -> m23.rmsNorm(v4, 1e-5f), m23, v4));
+        t.add(rejects("rmsNorm NaN eps", iae, "rmsNorm", () -> m23.rmsNorm(null, Float.NaN)));
         t.add(rejects("concat mismatched dims", se, "concat", () -> Tensor.concat(0, m23, m24), m23, m24));
         t.add(rejects("concat rank 0", se, "concat", () -> Tensor.concat(0, s0, s0), s0));
         t.add(rejects("concat dim out of range", se, "concat", () -> Tensor.concat(2, m23, m23), m23));

@@ -70,6 +70,7 @@ final class OpCases {
         c.eq();
         c.softmax();
         c.groupNorm();
+        c.rowNorms();
         c.reductions();
         c.matmul();
         c.views();
@@ -238,6 +239,48 @@ final class OpCases {
         // large: each weight gradient sums N * H * W = 286 terms
         add("groupNorm", "large groups 4", 1.0 / 16,
                 nary(in -> in.get(0).groupNorm(4, in.get(1), in.get(2), 1e-5f)), in(N, 2, 8, 13, 11), in(N, 8), in(N, 8));
+    }
+
+    /**
+     * Layer norm and RMS norm over the last dim, and the shapes the fused norm and softmax gradients
+     * are split on: blocks of rows, runs of a length that is not a multiple of the vector size, and
+     * the group norm of a U-Net block and the attention scores of a small transformer.
+     */
+    private void rowNorms() {
+        for (String op : List.of("layerNorm", "rmsNorm")) {
+            boolean ln = op.equals("layerNorm");
+            add(op, "weight and bias", nary(in -> ln ? in.get(0).layerNorm(in.get(1), in.get(2), 1e-5f)
+                    : in.get(0).rmsNorm(in.get(1), 1e-6f)), ln ? new OpCase.Input[] {in(N, 2, 3, 5), in(N, 5), in(N, 5)}
+                    : new OpCase.Input[] {in(N, 2, 3, 5), in(N, 5)});
+            add(op, "no affine", one(x -> ln ? x.layerNorm(null, null, 1e-6f) : x.rmsNorm(null, 1e-6f)), in(N, 4, 6));
+            add(op, "rank 1 weight only, eps 1e-3",
+                    two((x, w) -> ln ? x.layerNorm(w, null, 1e-3f) : x.rmsNorm(w, 1e-3f)), in(N, 7), in(N, 7));
+            add(op, "transposed input view",
+                    two((x, w) -> ln ? x.transpose(0, 2).layerNorm(w, null, 1e-5f) : x.transpose(0, 2).rmsNorm(w, 1e-5f)),
+                    in(N, 4, 3, 2), in(N, 4));
+            // a mean large against the spread: layer norm must subtract the mean before it scales
+            add(op, "mean 1000, spread 1", two((x, w) -> ln ? x.add(1000f).layerNorm(w, null, 1e-5f)
+                    : x.add(1000f).rmsNorm(w, 1e-5f)), in(N, 3, 8), in(N, 8));
+            // large: each parameter gradient sums 67 rows; 37 features leave a ragged vector tail
+            add(op, "large with weight", 0.125, two((x, w) -> ln ? x.layerNorm(w, null, 1e-5f) : x.rmsNorm(w, 1e-5f)),
+                    in(N, 67, 129), in(N, 129));
+            add(op, "features 37", nary(in -> ln ? in.get(0).layerNorm(in.get(1), in.get(2), 1e-5f)
+                    : in.get(0).rmsNorm(in.get(1), 1e-5f)), in(N, 5, 11, 37), in(N, 37), in(N, 37));
+            // a transformer's (batch 16, 48 tokens, width 64): 768 rows in several blocks
+            add(op, "transformer (16, 48, 64)", 1.0 / 32,
+                    nary(in -> ln ? in.get(0).layerNorm(in.get(1), in.get(2), 1e-5f) : in.get(0).rmsNorm(in.get(1), 1e-6f)),
+                    in(N, 16, 48, 64), in(N, 64), in(N, 64));
+        }
+        // a U-Net block: each weight gradient sums N * H * W = 512 terms
+        add("groupNorm", "U-Net 64 channels 32 groups", 1.0 / 16,
+                nary(in -> in.get(0).groupNorm(32, in.get(1), in.get(2), 1e-5f)), in(N, 2, 64, 16, 16), in(N, 64),
+                in(N, 64));
+        add("groupNorm", "spatial 37, groups 3", 0.5,
+                nary(in -> in.get(0).groupNorm(3, in.get(1), in.get(2), 1e-5f)), in(N, 3, 6, 37), in(N, 6), in(N, 6));
+        Gen logits = Gen.normal(2);
+        add("softmax", "attention scores (4, 4, 48, 48)", one(x -> x.softmax(-1)), in(logits, 4, 4, 48, 48));
+        add("logSoftmax", "attention scores (4, 4, 48, 48)", one(x -> x.logSoftmax(-1)), in(logits, 4, 4, 48, 48));
+        add("softmax", "rows of 37", one(x -> x.softmax(-1)), in(logits, 9, 37));
     }
 
     private void reductions() {

@@ -519,6 +519,32 @@ public interface Tensor {
      */
     Tensor groupNorm(int groups, Tensor weight, Tensor bias, float eps);
 
+    /**
+     * Returns the layer normalisation over the last dim (Ba, Kiros and Hinton 2016, eq. 4), as
+     * PyTorch's {@code layer_norm} over the last dim.
+     *
+     * <p>The {@code D} values of each row are normalised to zero mean and unit variance (biased
+     * variance, as PyTorch), then feature {@code j} is scaled by {@code weight[j]} and shifted by
+     * {@code bias[j]}. One kernel computes it and one its gradient.
+     *
+     * @param weight the per-feature scale {@code (D)}, or null for none
+     * @param bias   the per-feature shift {@code (D)}, or null for none
+     * @param eps    added to the variance, {@code >= 0}
+     * @return the normalised tensor, of this shape
+     */
+    Tensor layerNorm(Tensor weight, Tensor bias, float eps);
+
+    /**
+     * Returns the root-mean-square normalisation over the last dim (Zhang and Sennrich 2019, eq. 4):
+     * {@code x / sqrt(mean(x²) + eps) · weight}, as T5's layer norm. One kernel computes it and one
+     * its gradient.
+     *
+     * @param weight the per-feature scale {@code (D)}, or null for none
+     * @param eps    added to the mean square, {@code >= 0}
+     * @return the normalised tensor, of this shape
+     */
+    Tensor rmsNorm(Tensor weight, float eps);
+
     // ------------------------------------------------------------------ reductions
 
     /**

@@ -459,4 +459,8 @@ final class DenseTensor implements Tensor {
     @Override public DenseTensor groupNorm(int groups, Tensor weight, Tensor bias, float eps) {
         return NormOps.groupNorm(this, groups, weight, bias, eps);
     }
+    @Override public DenseTensor layerNorm(Tensor weight, Tensor bias, float eps) {
+        return NormOps.layerNorm(this, weight, bias, eps);
+    }
+    @Override public DenseTensor rmsNorm(Tensor weight, float eps) { return NormOps.rmsNorm(this, weight, eps); }
 }

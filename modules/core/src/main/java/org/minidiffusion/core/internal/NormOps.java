@@ -8,12 +8,19 @@ import org.minidiffusion.core.api.ShapeException;
 import org.minidiffusion.core.api.Tensor;
 
 /**
- * Normalisation, forward beside backward: group normalisation (Wu and He, 2018, eq. 1), which is
- * also layer norm with one group and instance norm with one group per channel.
+ * Normalisation, forward beside backward, each a fused kernel of the backend in both directions:
+ * group normalisation (Wu and He, 2018, eq. 1 and 3), layer normalisation over the last dim (Ba,
+ * Kiros and Hinton 2016, eq. 4) and RMS normalisation over the last dim (Zhang and Sennrich 2019,
+ * eq. 4).
+ *
+ * <p>The forward kernels write the statistics (mean and reciprocal standard deviation) the backward
+ * kernels read, so the backward pass allocates only the gradients it returns.
  */
 final class NormOps {
     private NormOps() {
     }
+
+    // ================================================================== group norm
 
     static DenseTensor groupNorm(DenseTensor x, int groups, Tensor weight, Tensor bias, float eps) {
         String op = "groupNorm";
@@ -23,37 +30,26 @@ final class NormOps {
         int[] dims = x.dims;
         int batch = dims[0];
         int channels = dims[1];
-        float[] xv = x.values();
+        int spatial = DenseTensor.product(dims, 2, dims.length);
+        float[] xv = x.values();                        // (N, C, S)
         float[] y = BufferPool.allocate(xv.length);
         float[] mean = BufferPool.allocate(batch * groups);
         float[] rstd = BufferPool.allocate(batch * groups);
         if (xv.length > 0) {
-            x.k().groupNorm(xv, batch, channels, xv.length / Math.max(1, batch * channels), groups,
-                    w == null ? null : w.values(), b == null ? null : b.values(), eps, y, mean, rstd);
+            x.k().groupNorm(xv, batch, channels, spatial, groups, w == null ? null : w.values(),
+                    b == null ? null : b.values(), eps, y, mean, rstd);
         }
-        DenseTensor in = x.leaf(xv, dims);
-        List<DenseTensor> inputs = new ArrayList<>(List.of(x));
-        if (w != null) {
-            inputs.add(w);
-        }
-        if (b != null) {
-            inputs.add(b);
-        }
-        boolean needW = w != null && w.requiresGrad;
-        boolean needB = b != null && b.requiresGrad;
         return x.result(op, y, dims, g -> {
-            DenseTensor[] all = backward(in, g, groups, w, x.leaf(mean, new int[] {batch, groups, 1}),
-                    x.leaf(rstd, new int[] {batch, groups, 1}), x.requiresGrad, needW, needB);
-            List<DenseTensor> perInput = new ArrayList<>(); // in the order of inputs
-            perInput.add(all[0]);
-            if (w != null) {
-                perInput.add(all[1]);
+            // Wu and He 2018, eq. 1 and 3, differentiated in one kernel (see Kernels.groupNormBackward)
+            float[] gx = x.requiresGrad ? BufferPool.allocate(xv.length) : null;
+            float[] gw = w != null && w.requiresGrad ? BufferPool.allocateZeroed(channels) : null;
+            float[] gb = b != null && b.requiresGrad ? BufferPool.allocateZeroed(channels) : null;
+            if (xv.length > 0) {
+                x.k().groupNormBackward(xv, g.values(), batch, channels, spatial, groups,
+                        w == null ? null : w.values(), mean, rstd, gx, gw, gb);
             }
-            if (b != null) {
-                perInput.add(all[2]);
-            }
-            return perInput.toArray(new DenseTensor[0]);
-        }, inputs.toArray(new DenseTensor[0]));
+            return perInput(x, gx, w, gw, b, gb);
+        }, inputs(x, w, b));
     }
 
     private static void checkGroupNorm(DenseTensor x, String op, int groups, DenseTensor w, DenseTensor b, float eps) {
@@ -65,35 +61,119 @@ final class NormOps {
             throw new ShapeException(op, "groups=" + groups + " must be >= 1 and divide the " + dims[1] + " channels",
                     x.shape);
         }
+        checkAffine(x, op, dims[1], w, b);
+        checkEps(op, eps);
+    }
+
+    // ================================================================== layer norm and RMS norm, over the last dim
+
+    static DenseTensor layerNorm(DenseTensor x, Tensor weight, Tensor bias, float eps) {
+        String op = "layerNorm";
+        DenseTensor w = weight == null ? null : x.cast(weight, op);
+        DenseTensor b = bias == null ? null : x.cast(bias, op);
+        int features = checkLastDim(x, op, w, b, eps);
+        int[] dims = x.dims;
+        float[] xv = x.values();                        // (R, D)
+        int rows = xv.length / features;
+        float[] y = BufferPool.allocate(xv.length);
+        float[] mean = BufferPool.allocate(rows);
+        float[] rstd = BufferPool.allocate(rows);
+        if (xv.length > 0) {
+            x.k().layerNorm(xv, rows, features, w == null ? null : w.values(), b == null ? null : b.values(), eps, y,
+                    mean, rstd);
+        }
+        return x.result(op, y, dims, g -> {
+            // eq. 4 differentiated in one kernel: dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)), dx̂ = γ·dy
+            float[] gx = x.requiresGrad ? BufferPool.allocate(xv.length) : null;
+            float[] gw = w != null && w.requiresGrad ? BufferPool.allocateZeroed(features) : null;
+            float[] gb = b != null && b.requiresGrad ? BufferPool.allocateZeroed(features) : null;
+            if (xv.length > 0) {
+                x.k().layerNormBackward(xv, g.values(), rows, features, w == null ? null : w.values(), mean, rstd,
+                        gx, gw, gb);
+            }
+            return perInput(x, gx, w, gw, b, gb);
+        }, inputs(x, w, b));
+    }
+
+    static DenseTensor rmsNorm(DenseTensor x, Tensor weight, float eps) {
+        String op = "rmsNorm";
+        DenseTensor w = weight == null ? null : x.cast(weight, op);
+        int features = checkLastDim(x, op, w, null, eps);
+        int[] dims = x.dims;
+        float[] xv = x.values();                        // (R, D)
+        int rows = xv.length / features;
+        float[] y = BufferPool.allocate(xv.length);
+        float[] rstd = BufferPool.allocate(rows);
+        if (xv.length > 0) {
+            x.k().rmsNorm(xv, rows, features, w == null ? null : w.values(), eps, y, rstd);
+        }
+        return x.result(op, y, dims, g -> {
+            // eq. 4 differentiated in one kernel: dx = rstd·(dx̂ − x̂·mean(dx̂·x̂)), x̂ = x·rstd, dx̂ = γ·dy
+            float[] gx = x.requiresGrad ? BufferPool.allocate(xv.length) : null;
+            float[] gw = w != null && w.requiresGrad ? BufferPool.allocateZeroed(features) : null;
+            if (xv.length > 0) {
+                x.k().rmsNormBackward(xv, g.values(), rows, features, w == null ? null : w.values(), rstd, gx, gw);
+            }
+            return perInput(x, gx, w, gw, null, null);
+        }, inputs(x, w, null));
+    }
+
+    /** Checks a last-dim norm's arguments and returns the size of the last dim. */
+    private static int checkLastDim(DenseTensor x, String op, DenseTensor w, DenseTensor b, float eps) {
+        if (x.dims.length == 0) {
+            throw new ShapeException(op, "needs an input of rank >= 1, normalised over its last dim", x.shape);
+        }
+        int features = x.dims[x.dims.length - 1];
+        if (features == 0) {
+            throw new ShapeException(op, "cannot normalise over an empty last dim", x.shape);
+        }
+        checkAffine(x, op, features, w, b);
+        checkEps(op, eps);
+        return features;
+    }
+
+    // ================================================================== shared
+
+    private static void checkAffine(DenseTensor x, String op, int size, DenseTensor w, DenseTensor b) {
         for (DenseTensor p : new DenseTensor[] {w, b}) {
-            if (p != null && (p.dims.length != 1 || p.dims[0] != dims[1])) {
-                throw new ShapeException(op, "weight and bias must have shape (" + dims[1] + ")", x.shape, p.shape);
+            if (p != null && (p.dims.length != 1 || p.dims[0] != size)) {
+                throw new ShapeException(op, "weight and bias must have shape (" + size + ")", x.shape, p.shape);
             }
         }
+    }
+
+    private static void checkEps(String op, float eps) {
         if (!(eps >= 0) || Float.isInfinite(eps)) {
             throw new IllegalArgumentException(op + ": eps must be finite and >= 0, got " + eps);
         }
     }
 
+    /** Returns the op's inputs: {@code x}, then the weight and the bias when present. */
+    private static DenseTensor[] inputs(DenseTensor x, DenseTensor w, DenseTensor b) {
+        List<DenseTensor> in = new ArrayList<>(List.of(x));
+        if (w != null) {
+            in.add(w);
+        }
+        if (b != null) {
+            in.add(b);
+        }
+        return in.toArray(new DenseTensor[0]);
+    }
+
     /**
-     * Returns the gradients of {@link #groupNorm} for the input {@code x}, the weight and the
-     * bias, given the group means and reciprocal standard deviations {@code (N, G, 1)} of the
-     * forward pass.
+     * Returns the gradients in the order of {@link #inputs}: that of {@code x}, then those of the
+     * weight and the bias when present; null where a gradient was not computed.
      */
-    private static DenseTensor[] backward(DenseTensor x, DenseTensor g, int groups, DenseTensor w, DenseTensor mean,
-                                          DenseTensor rstd, boolean needX, boolean needW, boolean needB) {
-        int batch = x.dims[0];
-        int channels = x.dims[1];
-        DenseTensor xHat = x.reshape(batch, groups, -1).sub(mean).mul(rstd);     // (N, G, C/G·S)
-        DenseTensor gy = g.reshape(batch, channels, -1);                         // (N, C, S)
-        DenseTensor gXHat = (w == null ? gy : gy.mul(w.reshape(1, channels, 1))).reshape(batch, groups, -1);
-        // through μ and σ of eq. 1: dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)), per (n, g)
-        int[] set = {2};
-        DenseTensor gx = !needX ? null : gXHat.sub(gXHat.mean(set, true))
-                .sub(xHat.mul(gXHat.mul(xHat).mean(set, true))).mul(rstd).reshape(x.dims);
-        int[] perChannel = {0, 2};
-        DenseTensor gw = !needW ? null : gy.mul(xHat.reshape(batch, channels, -1)).sum(perChannel, false); // (C)
-        DenseTensor gb = !needB ? null : gy.sum(perChannel, false);                                     // (C)
-        return grads(gx, gw, gb);
+    private static DenseTensor[] perInput(DenseTensor x, float[] gx, DenseTensor w, float[] gw, DenseTensor b,
+                                          float[] gb) {
+        List<DenseTensor> out = new ArrayList<>();
+        out.add(gx == null ? null : x.leaf(gx, x.dims));
+        if (w != null) {
+            out.add(gw == null ? null : x.leaf(gw, w.dims));
+        }
+        if (b != null) {
+            out.add(gb == null ? null : x.leaf(gb, b.dims));
+        }
+        return grads(out.toArray(new DenseTensor[0]));
     }
 }

@@ -26,13 +26,14 @@ final class ReductionOps {
         if (y.length > 0) {
             x.k().softmax(x.values(), outer, x.dims[d], inner, log, y);
         }
-        DenseTensor out = x.leaf(y, x.dims);
+        int length = x.dims[d];
         return x.result(op, y, x.dims, g -> {
-            if (log) { // d/dx log_softmax: g - softmax * sum(g)
-                return grads(g.sub(out.exp().mul(g.sum(new int[] {d}, true))));
+            // one kernel: d/dx softmax = y * (g - sum(g * y)), d/dx log_softmax = g - exp(y) * sum(g)
+            float[] gx = BufferPool.allocate(y.length);
+            if (y.length > 0) {
+                x.k().softmaxBackward(y, g.values(), outer, length, inner, log, gx);
             }
-            // d/dx softmax: y * (g - sum(g * y))
-            return grads(out.mul(g.sub(g.mul(out).sum(new int[] {d}, true))));
+            return grads(x.leaf(gx, x.dims));
         }, x);
     }
 

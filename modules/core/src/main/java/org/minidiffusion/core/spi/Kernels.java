@@ -150,6 +150,125 @@ public interface Kernels {
     void groupNorm(float[] x, int batch, int channels, int spatial, int groups, float[] gamma, float[] beta,
                    float eps, float[] out, float[] mean, float[] rstd);
 
+    // ---------------------------------------- fused normalisation and softmax backward; layer and RMS norm
+
+    /**
+     * Computes the gradients of {@link #groupNorm} (Wu and He 2018, eq. 1 and 3) in one kernel, from
+     * the mean and {@code rstd} its forward pass wrote.
+     *
+     * <p>With {@code x̂ = (x − μ)·rstd} and {@code dx̂ = gamma[c]·gradY}, per sample {@code n} and
+     * group {@code g} of {@code M = channels / groups · spatial} values:
+     * {@code gradX = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂))}; per channel, summed over the batch and
+     * the spatial positions, {@code gradGamma[c] = Σ gradY·x̂} and {@code gradBeta[c] = Σ gradY}.
+     * The sums are accumulated in {@code double}.
+     *
+     * @param x         the forward input {@code (batch, channels, spatial)}, contiguous
+     * @param gradY     the gradient of the output, contiguous, of the input's shape
+     * @param batch     the number of samples
+     * @param channels  the number of channels, a multiple of {@code groups}
+     * @param spatial   the product of the dims after the channel dim
+     * @param groups    the number of groups
+     * @param gamma     per-channel scale {@code (channels)}, or null for 1
+     * @param mean      {@code μ} of each {@code (n, g)}, {@code (batch, groups)}, as the forward wrote it
+     * @param rstd      {@code 1 / sqrt(σ² + eps)} of each {@code (n, g)}, {@code (batch, groups)}
+     * @param gradX     receives the gradient of the input, or null if it is not needed
+     * @param gradGamma receives the gradient of {@code gamma} {@code (channels)}, or null if not needed
+     * @param gradBeta  receives the gradient of {@code beta} {@code (channels)}, or null if not needed
+     */
+    void groupNormBackward(float[] x, float[] gradY, int batch, int channels, int spatial, int groups, float[] gamma,
+                           float[] mean, float[] rstd, float[] gradX, float[] gradGamma, float[] gradBeta);
+
+    /**
+     * Normalises each row of a contiguous {@code (rows, features)} tensor over its features (Ba, Kiros
+     * and Hinton 2016, eq. 4), then scales and shifts each feature:
+     * {@code out = (x − μ)·rstd·gamma[j] + beta[j]}, with the row's {@code μ = mean(x)},
+     * {@code σ² = mean((x − μ)²)} (biased, as PyTorch) and {@code rstd = 1 / sqrt(σ² + eps)}, both
+     * accumulated in {@code double}. The mean and {@code rstd} of each row are written for the
+     * backward pass.
+     *
+     * @param x        contiguous input {@code (rows, features)}
+     * @param rows     the number of rows: the product of all dims but the last
+     * @param features the size of the last dim
+     * @param gamma    per-feature scale {@code (features)}, or null for 1
+     * @param beta     per-feature shift {@code (features)}, or null for 0
+     * @param eps      added to the variance
+     * @param out      contiguous output of the input's shape
+     * @param mean     receives {@code μ} of each row, {@code (rows)}
+     * @param rstd     receives {@code 1 / sqrt(σ² + eps)} of each row, {@code (rows)}
+     */
+    void layerNorm(float[] x, int rows, int features, float[] gamma, float[] beta, float eps, float[] out,
+                   float[] mean, float[] rstd);
+
+    /**
+     * Computes the gradients of {@link #layerNorm} in one kernel: per row, with {@code x̂ = (x − μ)·rstd}
+     * and {@code dx̂ = gamma[j]·gradY}, {@code gradX = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂))}; per
+     * feature, summed over the rows, {@code gradGamma[j] = Σ gradY·x̂} and {@code gradBeta[j] = Σ gradY}.
+     * The sums are accumulated in {@code double}.
+     *
+     * @param x         the forward input {@code (rows, features)}, contiguous
+     * @param gradY     the gradient of the output, contiguous, of the input's shape
+     * @param rows      the number of rows
+     * @param features  the size of the last dim
+     * @param gamma     per-feature scale {@code (features)}, or null for 1
+     * @param mean      {@code μ} of each row, as the forward wrote it
+     * @param rstd      {@code rstd} of each row, as the forward wrote it
+     * @param gradX     receives the gradient of the input, or null if it is not needed
+     * @param gradGamma receives the gradient of {@code gamma} {@code (features)}, or null if not needed
+     * @param gradBeta  receives the gradient of {@code beta} {@code (features)}, or null if not needed
+     */
+    void layerNormBackward(float[] x, float[] gradY, int rows, int features, float[] gamma, float[] mean,
+                           float[] rstd, float[] gradX, float[] gradGamma, float[] gradBeta);
+
+    /**
+     * Scales each row of a contiguous {@code (rows, features)} tensor by the reciprocal of its root
+     * mean square (Zhang and Sennrich 2019, eq. 4), then each feature by {@code gamma[j]}:
+     * {@code out = x·rstd·gamma[j]} with {@code rstd = 1 / sqrt(mean(x²) + eps)}, the mean square
+     * accumulated in {@code double}. The {@code rstd} of each row is written for the backward pass.
+     *
+     * @param x        contiguous input {@code (rows, features)}
+     * @param rows     the number of rows
+     * @param features the size of the last dim
+     * @param gamma    per-feature scale {@code (features)}, or null for 1
+     * @param eps      added to the mean square
+     * @param out      contiguous output of the input's shape
+     * @param rstd     receives {@code 1 / sqrt(mean(x²) + eps)} of each row, {@code (rows)}
+     */
+    void rmsNorm(float[] x, int rows, int features, float[] gamma, float eps, float[] out, float[] rstd);
+
+    /**
+     * Computes the gradients of {@link #rmsNorm} in one kernel: per row, with {@code x̂ = x·rstd} and
+     * {@code dx̂ = gamma[j]·gradY}, {@code gradX = rstd·(dx̂ − x̂·mean(dx̂·x̂))}; per feature, summed over
+     * the rows, {@code gradGamma[j] = Σ gradY·x̂}. The sums are accumulated in {@code double}.
+     *
+     * @param x         the forward input {@code (rows, features)}, contiguous
+     * @param gradY     the gradient of the output, contiguous, of the input's shape
+     * @param rows      the number of rows
+     * @param features  the size of the last dim
+     * @param gamma     per-feature scale {@code (features)}, or null for 1
+     * @param rstd      {@code rstd} of each row, as the forward wrote it
+     * @param gradX     receives the gradient of the input, or null if it is not needed
+     * @param gradGamma receives the gradient of {@code gamma} {@code (features)}, or null if not needed
+     */
+    void rmsNormBackward(float[] x, float[] gradY, int rows, int features, float[] gamma, float[] rstd,
+                         float[] gradX, float[] gradGamma);
+
+    /**
+     * Computes the gradient of {@link #softmax} along the middle axis of a contiguous
+     * {@code (outer, length, inner)} tensor from its output {@code y}: for the softmax
+     * {@code gradX_l = y_l·(gradY_l − Σ_k gradY_k·y_k)}, for the log-softmax
+     * {@code gradX_l = gradY_l − exp(y_l)·Σ_k gradY_k}. The sum is accumulated in {@code double}, in
+     * axis order.
+     *
+     * @param y      the forward output, contiguous: probabilities, or log-probabilities when {@code log}
+     * @param gradY  the gradient of the output, contiguous, of the same shape
+     * @param outer  the product of the dims before the axis
+     * @param length the size of the softmax axis
+     * @param inner  the product of the dims after the axis
+     * @param log    whether the forward pass was the log-softmax
+     * @param gradX  receives the gradient of the input, of the same shape
+     */
+    void softmaxBackward(float[] y, float[] gradY, int outer, int length, int inner, boolean log, float[] gradX);
+
     /**
      * Multiplies a batch of matrices: {@code C[b] = op(A[b]) · op(B[b])}, with {@code C[b]} of
      * shape {@code (m, n)} stored contiguously at {@code b * m * n}.

@@ -1,0 +1,209 @@
+package org.minidiffusion.backend.parallel;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The loops of the normalisation and softmax kernels on the Vector API: sums in {@code double} over
+ * floats widened a vector at a time (which the JIT does not do for a plain loop), and the float
+ * element-wise passes.
+ *
+ * <p>Loaded only when {@link Simd} has found the module, like {@link SimdSums}. Each method has a
+ * plain-Java twin in {@link NormLoops} that computes the same formula. The element-wise passes
+ * round exactly as their twins (no fused multiply-add), so they agree bit for bit; the sums are added
+ * lane by lane and then across lanes, an order that differs from the plain loop's by rounding in
+ * {@code double} only.
+ */
+final class SimdNorms {
+
+    /** Doubles of the preferred size: 4 with AVX2, 8 with AVX-512. */
+    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+
+    /** Floats of half that size, as many lanes as {@link #D}, for widening. */
+    private static final VectorSpecies<Float> HALF =
+            VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
+
+    /** Floats of the preferred size, for the element-wise passes. */
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
+    private SimdNorms() {
+    }
+
+    /** Returns {@code a[from + i]} for the next {@link #D} lanes, widened to double. */
+    private static DoubleVector widen(float[] a, int from) {
+        return (DoubleVector) FloatVector.fromArray(HALF, a, from).convertShape(VectorOperators.F2D, D, 0);
+    }
+
+    /** See {@link NormLoops#sum}. */
+    static double sum(float[] x, int from, int n) {
+        DoubleVector acc = DoubleVector.zero(D);
+        int i = 0;
+        for (int end = D.loopBound(n); i < end; i += D.length()) {
+            acc = acc.add(widen(x, from + i));
+        }
+        double s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += x[from + i];
+        }
+        return s;
+    }
+
+    /** See {@link NormLoops#squares}. */
+    static double squares(float[] x, int from, int n, double mu) {
+        DoubleVector vmu = DoubleVector.broadcast(D, mu);
+        DoubleVector acc = DoubleVector.zero(D);
+        int i = 0;
+        for (int end = D.loopBound(n); i < end; i += D.length()) {
+            DoubleVector d = widen(x, from + i).sub(vmu);
+            acc = d.fma(d, acc);
+        }
+        double s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            double d = x[from + i] - mu;
+            s += d * d;
+        }
+        return s;
+    }
+
+    /** See {@link NormLoops#dot}. */
+    static double dot(float[] a, float[] b, int from, int n) {
+        DoubleVector acc = DoubleVector.zero(D);
+        int i = 0;
+        for (int end = D.loopBound(n); i < end; i += D.length()) {
+            acc = widen(a, from + i).fma(widen(b, from + i), acc);
+        }
+        double s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += (double) a[from + i] * b[from + i];
+        }
+        return s;
+    }
+
+    /** See {@link NormLoops#gradSums}. */
+    static void gradSums(float[] g, float[] x, int from, int n, float[] w, double mu, double[] out) {
+        DoubleVector vmu = DoubleVector.broadcast(D, mu);
+        DoubleVector sumDy = DoubleVector.zero(D);
+        DoubleVector sumDyXc = DoubleVector.zero(D);
+        int i = 0;
+        int end = D.loopBound(n);
+        // one loop per case, so that no branch in a vector loop can send the JIT back to boxed vectors
+        if (w == null) {
+            for (; i < end; i += D.length()) {
+                DoubleVector dy = widen(g, from + i);
+                sumDy = sumDy.add(dy);
+                sumDyXc = dy.fma(widen(x, from + i).sub(vmu), sumDyXc);
+            }
+        } else {
+            for (; i < end; i += D.length()) {
+                DoubleVector dy = widen(g, from + i).mul(widen(w, i));
+                sumDy = sumDy.add(dy);
+                sumDyXc = dy.fma(widen(x, from + i).sub(vmu), sumDyXc);
+            }
+        }
+        double a = sumDy.reduceLanes(VectorOperators.ADD);
+        double b = sumDyXc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            double dy = w == null ? g[from + i] : (double) g[from + i] * w[i];
+            a += dy;
+            b += dy * (x[from + i] - mu);
+        }
+        out[0] = a;
+        out[1] = b;
+    }
+
+    /** See {@link NormLoops#addColumns}. */
+    static void addColumns(float[] g, float[] x, int from, int n, double mu, double r, double[] sumDyXHat, int at,
+                           double[] sumDy) {
+        int end = D.loopBound(n);
+        if (sumDyXHat != null) {
+            DoubleVector vmu = DoubleVector.broadcast(D, mu);
+            int i = 0;
+            for (; i < end; i += D.length()) {
+                DoubleVector xHat = widen(x, from + i).sub(vmu).mul(r);
+                widen(g, from + i).fma(xHat, DoubleVector.fromArray(D, sumDyXHat, at + i)).intoArray(sumDyXHat, at + i);
+            }
+            for (; i < n; i++) {
+                sumDyXHat[at + i] += g[from + i] * ((x[from + i] - mu) * r);
+            }
+        }
+        if (sumDy != null) {
+            int i = 0;
+            for (; i < end; i += D.length()) {
+                widen(g, from + i).add(DoubleVector.fromArray(D, sumDy, at + i)).intoArray(sumDy, at + i);
+            }
+            for (; i < n; i++) {
+                sumDy[at + i] += g[from + i];
+            }
+        }
+    }
+
+    /** See {@link NormLoops#normalise}. */
+    static void normalise(float[] x, int from, int n, float muHi, float muLo, float r, float[] gamma, float[] beta,
+                          float[] out) {
+        int i = 0;
+        int end = F.loopBound(n);
+        if (gamma != null && beta != null) {
+            for (; i < end; i += F.length()) {
+                FloatVector.fromArray(F, x, from + i).sub(muHi).sub(muLo).mul(r).mul(FloatVector.fromArray(F, gamma, i))
+                        .add(FloatVector.fromArray(F, beta, i)).intoArray(out, from + i);
+            }
+        } else if (gamma != null) {
+            for (; i < end; i += F.length()) {
+                FloatVector.fromArray(F, x, from + i).sub(muHi).sub(muLo).mul(r).mul(FloatVector.fromArray(F, gamma, i))
+                        .intoArray(out, from + i);
+            }
+        } else if (beta != null) {
+            for (; i < end; i += F.length()) {
+                FloatVector.fromArray(F, x, from + i).sub(muHi).sub(muLo).mul(r).add(FloatVector.fromArray(F, beta, i))
+                        .intoArray(out, from + i);
+            }
+        } else {
+            for (; i < end; i += F.length()) {
+                FloatVector.fromArray(F, x, from + i).sub(muHi).sub(muLo).mul(r).intoArray(out, from + i);
+            }
+        }
+        for (; i < n; i++) {
+            float v = ((x[from + i] - muHi) - muLo) * r;
+            v = gamma == null ? v : v * gamma[i];
+            out[from + i] = beta == null ? v : v + beta[i];
+        }
+    }
+
+    /** See {@link NormLoops#gradInput}. */
+    static void gradInput(float[] g, float[] x, int from, int n, float[] w, float p, float muHi, float muLo,
+                          float q, float s, float[] gradX) {
+        int i = 0;
+        int end = F.loopBound(n);
+        if (w == null) {
+            for (; i < end; i += F.length()) {
+                FloatVector xc = FloatVector.fromArray(F, x, from + i).sub(muHi).sub(muLo);
+                FloatVector.fromArray(F, g, from + i).mul(p).add(xc.mul(q)).add(s).intoArray(gradX, from + i);
+            }
+        } else {
+            for (; i < end; i += F.length()) {
+                FloatVector dy = FloatVector.fromArray(F, g, from + i).mul(FloatVector.fromArray(F, w, i));
+                FloatVector xc = FloatVector.fromArray(F, x, from + i).sub(muHi).sub(muLo);
+                dy.mul(p).add(xc.mul(q)).add(s).intoArray(gradX, from + i);
+            }
+        }
+        for (; i < n; i++) {
+            float dy = w == null ? g[from + i] : g[from + i] * w[i];
+            gradX[from + i] = dy * p + ((x[from + i] - muHi) - muLo) * q + s;
+        }
+    }
+
+    /** See {@link NormLoops#softmaxGrad}. */
+    static void softmaxGrad(float[] y, float[] g, int from, int n, float s, float[] gradX) {
+        int i = 0;
+        for (int end = F.loopBound(n); i < end; i += F.length()) {
+            FloatVector yv = FloatVector.fromArray(F, y, from + i);
+            yv.mul(FloatVector.fromArray(F, g, from + i).sub(s)).intoArray(gradX, from + i);
+        }
+        for (; i < n; i++) {
+            gradX[from + i] = y[from + i] * (g[from + i] - s);
+        }
+    }
+}
