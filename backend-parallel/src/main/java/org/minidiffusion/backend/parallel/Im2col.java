@@ -125,29 +125,31 @@ final class Im2col {
 
     /**
      * {@link #packColumns} for stride 1 and {@code OW = W}, as in a "same" convolution: each panel's
-     * run of pixels of each im2col row is one {@link #shiftedRun}, whatever output rows it spans.
+     * run of pixels of each im2col row is one {@link Shifted#run}, whatever output rows it spans.
      * The panels are written one after another, each row by row, so the writes are sequential.
      */
     private static void shiftedColumns(Conv2dGeometry g, float[] x, int n, int c0, int j0, int count,
                                        int q0, int kc, int w, float[] dst, int d) {
-        int kh = g.kernelH();
-        int kw = g.kernelW();
-        int planeSize = g.height() * g.width();
-        int plane0 = (n * g.inChannels() + c0 + q0 / (kh * kw)) * planeSize;
+        Shifted s = new Shifted(g);
+        int taps = g.kernelH() * g.kernelW();
+        int plane0 = (n * g.inChannels() + c0 + q0 / taps) * s.planeSize;
         for (int j = 0; j < count; j += w) {
             int p0 = j0 + j;
             int p1 = p0 + Math.min(w, count - j);
+            int rowStart = p0 / s.ow * s.ow; // the output row of pixel p0 starts at pixel rowStart
             int plane = plane0;
-            int ky = q0 % (kh * kw) / kw;
-            int kx = q0 % kw;
+            int ky = q0 % taps / g.kernelW();
+            int kx = q0 % g.kernelW();
             for (int p = 0, at = d + j * kc; p < kc; p++, at += w) {
-                shiftedRun(g, x, plane, ky, kx, p0, p1, dst, at - p0);
-                zero(dst, at + p1 - p0, at + w); // lanes past count
-                if (++kx == kw) {
+                s.run(x, plane, ky, kx, p0, p1, rowStart, dst, at - p0);
+                if (p1 - p0 < w) {
+                    zero(dst, at + p1 - p0, at + w); // lanes past count
+                }
+                if (++kx == g.kernelW()) {
                     kx = 0;
-                    if (++ky == kh) {
+                    if (++ky == g.kernelH()) {
                         ky = 0;
-                        plane += planeSize;
+                        plane += s.planeSize;
                     }
                 }
             }
@@ -155,31 +157,53 @@ final class Im2col {
     }
 
     /**
-     * Writes pixels {@code [j0, j1)} of the im2col row of tap {@code (ky, kx)} of the input plane at
-     * {@code x[plane]}, for stride 1 and {@code OW = W}, to {@code dst[base + j]}. Such a row is the
-     * plane shifted: pixel {@code j} reads {@code plane[j + (ky - pH) W + kx - pW]} unless that lies
-     * in the padding. So the run is one copy, after which only the pixels that read the padding are
-     * zeroed: whole output rows above and below the plane, and the first or last columns of each row.
+     * The im2col rows of a convolution of stride 1 and {@code OW = W}, each the input plane
+     * shifted: pixel {@code j} of the row of tap {@code (ky, kx)} reads
+     * {@code plane[j + (ky - pH) W + kx - pW]} unless that lies in the padding. The sizes are read
+     * from the geometry once, since its output sizes take a division each.
      */
-    private static void shiftedRun(Conv2dGeometry g, float[] x, int plane, int ky, int kx, int j0, int j1,
-                                   float[] dst, int base) {
-        int ow = g.outWidth();
-        int shift = (ky - g.padH()) * ow + kx - g.padW();
-        // the source of pixel j is x[plane + j + shift], inside the plane for -shift <= j < size - shift
-        int lo = Math.max(Math.max(0, g.padH() - ky) * ow, -shift);
-        int hi = Math.min(Math.min(g.outHeight(), g.height() + g.padH() - ky) * ow,
-                g.height() * g.width() - shift);
-        int a = Math.min(Math.max(lo, j0), j1);
-        int b = Math.max(a, Math.min(hi, j1));
-        zero(dst, base + j0, base + a);
-        if (a < b) {
-            System.arraycopy(x, plane + shift + a, dst, base + a, b - a);
+    private static final class Shifted {
+        final int ow;
+        final int oh;
+        final int h;
+        final int ph;
+        final int pw;
+        final int planeSize;
+
+        Shifted(Conv2dGeometry g) {
+            ow = g.outWidth();
+            oh = g.outHeight();
+            h = g.height();
+            ph = g.padH();
+            pw = g.padW();
+            planeSize = g.height() * g.width();
         }
-        zero(dst, base + b, base + j1);
-        int left = Math.min(ow, Math.max(0, g.padW() - kx)); // output columns reading the left padding
-        int right = Math.min(ow, Math.max(0, kx - g.padW()));
-        if (left + right > 0) {
-            zeroPadColumns(dst, base, a, b, a / ow * ow, ow, left, right);
+
+        /**
+         * Writes pixels {@code [j0, j1)} of the row of tap {@code (ky, kx)} of the plane at
+         * {@code x[plane]} to {@code dst[base + j]}: one copy, after which only the pixels that
+         * read the padding are zeroed, whole output rows above and below the plane and the first
+         * or last columns of each row. The output row of pixel {@code j0} starts at
+         * {@code rowStart}.
+         */
+        void run(float[] x, int plane, int ky, int kx, int j0, int j1, int rowStart, float[] dst, int base) {
+            int shift = (ky - ph) * ow + kx - pw;
+            // the source of pixel j is x[plane + j + shift], inside the plane for -shift <= j < size - shift
+            int lo = Math.max(Math.max(0, ph - ky) * ow, -shift);
+            int hi = Math.min(Math.min(oh, h + ph - ky) * ow, planeSize - shift);
+            int a = Math.min(Math.max(lo, j0), j1);
+            int b = Math.max(a, Math.min(hi, j1));
+            zero(dst, base + j0, base + a);
+            if (a < b) {
+                System.arraycopy(x, plane + shift + a, dst, base + a, b - a);
+            }
+            zero(dst, base + b, base + j1);
+            if (kx != pw && a < b) {
+                // output columns reading the left (kx < pW) or right (kx > pW) padding
+                int left = Math.min(ow, Math.max(0, pw - kx));
+                int right = Math.min(ow, Math.max(0, kx - pw));
+                zeroPadColumns(dst, base, a, b, rowStart, ow, left, right);
+            }
         }
     }
 
@@ -189,7 +213,7 @@ final class Im2col {
      * {@code q0 + r}, that is {@code col_n[q0 + r][j]} for {@code P} output pixels, goes to
      * {@code dst[d + r kc + n P + j - p0]}. This is a block of the A operand of the transposed weight
      * gradient, which the micro-kernel reads in place. Each row is written once, in runs of one
-     * image: for a same-width stride-1 convolution a run is one copy ({@link #shiftedRun}), else a
+     * image: for a same-width stride-1 convolution a run is one copy ({@link Shifted#run}), else a
      * copy per output row; only the pixels that read the padding are zeroed.
      *
      * @param g    the geometry
@@ -208,7 +232,7 @@ final class Im2col {
         int kw = g.kernelW();
         int pixels = g.outHeight() * g.outWidth();
         int planeSize = g.height() * g.width();
-        boolean shifted = g.strideH() == 1 && g.strideW() == 1 && g.outWidth() == g.width();
+        Shifted shifted = g.strideH() == 1 && g.strideW() == 1 && g.outWidth() == g.width() ? new Shifted(g) : null;
         int ci = q0 / (kh * kw);
         int ky = q0 % (kh * kw) / kw;
         int kx = q0 % kw;
@@ -217,9 +241,9 @@ final class Im2col {
                 int n = (p0 + p) / pixels;
                 int j = p0 + p - n * pixels;
                 int len = Math.min(kc - p, pixels - j);
-                if (shifted) {
+                if (shifted != null) {
                     int plane = (n * g.inChannels() + c0 + ci) * planeSize; // x[n][c0 + ci] (H, W)
-                    shiftedRun(g, x, plane, ky, kx, j, j + len, dst, row + p - j);
+                    shifted.run(x, plane, ky, kx, j, j + len, j / shifted.ow * shifted.ow, dst, row + p - j);
                 } else {
                     gather(g, x, n, c0, q0 + r, j, len, dst, row + p);
                 }
