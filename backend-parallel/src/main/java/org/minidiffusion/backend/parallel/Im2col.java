@@ -6,7 +6,8 @@ import org.minidiffusion.core.spi.Conv2dGeometry;
 
 /**
  * Reads and writes im2col matrices a row segment at a time, for {@link Packing} and
- * {@link PackedConvolution}.
+ * {@link PackedConvolution}. They write every element of the block asked for, zeroing only those
+ * that read the padding, so no buffer needs zeroing beforehand.
  *
  * <p>Row {@code q = (ci, ky, kx)} of image {@code n}'s im2col matrix, for the group whose input
  * channels start at {@code c0}, holds {@code x[n][c0 + ci][oy sH - pH + ky][ox sW - pW + kx]} at
@@ -17,9 +18,6 @@ import org.minidiffusion.core.spi.Conv2dGeometry;
  * even when they span several output rows.
  */
 final class Im2col {
-
-    /** The ints per im2col row that {@link #shiftedRows} returns. */
-    private static final int SHIFTED = 5;
 
     private Im2col() {
     }
@@ -126,71 +124,139 @@ final class Im2col {
     }
 
     /**
-     * {@link #packColumns} for stride 1 and {@code OW = W}, as in a "same" convolution, where an
-     * im2col row is its input plane shifted: pixel {@code j} of row {@code (ci, ky, kx)} reads
-     * {@code plane[j + (ky - pH) W + kx - pW]} unless that lies in the padding. So each panel's run
-     * of pixels is one copy, whatever output rows it spans, after which the few pixels that read
-     * the left or right padding of a row are zeroed. The panels are written one after another, each
-     * row by row, so the writes are sequential.
+     * {@link #packColumns} for stride 1 and {@code OW = W}, as in a "same" convolution: each panel's
+     * run of pixels of each im2col row is one {@link Shifted#run}, whatever output rows it spans.
+     * The panels are written one after another, each row by row, so the writes are sequential.
      */
     private static void shiftedColumns(Conv2dGeometry g, float[] x, int n, int c0, int j0, int count,
                                        int q0, int kc, int w, float[] dst, int d) {
-        int[] rows = shiftedRows(g, n, c0, q0, kc);
-        int ow = g.outWidth();
+        Shifted s = new Shifted(g);
+        int taps = g.kernelH() * g.kernelW();
+        int plane0 = (n * g.inChannels() + c0 + q0 / taps) * s.planeSize;
         for (int j = 0; j < count; j += w) {
             int p0 = j0 + j;
             int p1 = p0 + Math.min(w, count - j);
-            int rowStart = p0 / ow * ow; // the output row of pixel p0 starts at pixel rowStart
+            int rowStart = p0 / s.ow * s.ow; // the output row of pixel p0 starts at pixel rowStart
+            int plane = plane0;
+            int ky = q0 % taps / g.kernelW();
+            int kx = q0 % g.kernelW();
             for (int p = 0, at = d + j * kc; p < kc; p++, at += w) {
-                int r = SHIFTED * p;
-                int a = Math.min(Math.max(rows[r + 1], p0), p1);
-                int b = Math.max(a, Math.min(rows[r + 2], p1));
-                zero(dst, at, at + a - p0);
-                if (a < b) {
-                    System.arraycopy(x, rows[r] + a, dst, at + a - p0, b - a);
+                s.run(x, plane, ky, kx, p0, p1, rowStart, dst, at - p0);
+                if (p1 - p0 < w) {
+                    zero(dst, at + p1 - p0, at + w); // lanes past count
                 }
-                zero(dst, at + b - p0, at + w); // the padding rows, and lanes past count
-                if (rows[r + 3] + rows[r + 4] > 0) {
-                    zeroPadColumns(dst, at - p0, a, b, rowStart, ow, rows[r + 3], rows[r + 4]);
+                if (++kx == g.kernelW()) {
+                    kx = 0;
+                    if (++ky == g.kernelH()) {
+                        ky = 0;
+                        plane += s.planeSize;
+                    }
                 }
             }
         }
     }
 
     /**
-     * Returns, for im2col rows {@code [q0, q0 + kc)} of a same-width stride-1 convolution, the
-     * index in x of pixel 0's source, the pixels {@code [lo, hi)} whose source row lies inside the
-     * plane, and the output columns at the left and at the right that read the padding.
+     * The im2col rows of a convolution of stride 1 and {@code OW = W}, each the input plane
+     * shifted: pixel {@code j} of the row of tap {@code (ky, kx)} reads
+     * {@code plane[j + (ky - pH) W + kx - pW]} unless that lies in the padding. The sizes are read
+     * from the geometry once, since its output sizes take a division each.
      */
-    private static int[] shiftedRows(Conv2dGeometry g, int n, int c0, int q0, int kc) {
+    private static final class Shifted {
+        final int ow;
+        final int oh;
+        final int h;
+        final int ph;
+        final int pw;
+        final int planeSize;
+
+        Shifted(Conv2dGeometry g) {
+            ow = g.outWidth();
+            oh = g.outHeight();
+            h = g.height();
+            ph = g.padH();
+            pw = g.padW();
+            planeSize = g.height() * g.width();
+        }
+
+        /**
+         * Writes pixels {@code [j0, j1)} of the row of tap {@code (ky, kx)} of the plane at
+         * {@code x[plane]} to {@code dst[base + j]}: one copy, after which only the pixels that
+         * read the padding are zeroed, whole output rows above and below the plane and the first
+         * or last columns of each row. The output row of pixel {@code j0} starts at
+         * {@code rowStart}.
+         */
+        void run(float[] x, int plane, int ky, int kx, int j0, int j1, int rowStart, float[] dst, int base) {
+            int shift = (ky - ph) * ow + kx - pw;
+            // the source of pixel j is x[plane + j + shift], inside the plane for -shift <= j < size - shift
+            int lo = Math.max(Math.max(0, ph - ky) * ow, -shift);
+            int hi = Math.min(Math.min(oh, h + ph - ky) * ow, planeSize - shift);
+            int a = Math.min(Math.max(lo, j0), j1);
+            int b = Math.max(a, Math.min(hi, j1));
+            zero(dst, base + j0, base + a);
+            if (a < b) {
+                System.arraycopy(x, plane + shift + a, dst, base + a, b - a);
+            }
+            zero(dst, base + b, base + j1);
+            if (kx != pw && a < b) {
+                // output columns reading the left (kx < pW) or right (kx > pW) padding
+                int left = Math.min(ow, Math.max(0, pw - kx));
+                int right = Math.min(ow, Math.max(0, kx - pw));
+                zeroPadColumns(dst, base, a, b, rowStart, ow, left, right);
+            }
+        }
+    }
+
+    /**
+     * Copies the block of rows {@code [q0, q0 + rows)} and columns {@code [p0, p0 + kc)} of the
+     * im2col matrices of all images side by side, row-major: column {@code n P + j} of row
+     * {@code q0 + r}, that is {@code col_n[q0 + r][j]} for {@code P} output pixels, goes to
+     * {@code dst[d + r kc + n P + j - p0]}. This is a block of the A operand of the transposed weight
+     * gradient, which the micro-kernel reads in place. Each row is written once, in runs of one
+     * image: for a same-width stride-1 convolution a run is one copy ({@link Shifted#run}), else a
+     * copy per output row; only the pixels that read the padding are zeroed.
+     *
+     * @param g    the geometry
+     * @param x    the input images
+     * @param c0   the group's first input channel
+     * @param q0   the first im2col row
+     * @param rows the number of rows
+     * @param p0   the first column, over (image, pixel)
+     * @param kc   the number of columns
+     * @param dst  the destination
+     * @param d    the first destination index
+     */
+    static void copyRows(Conv2dGeometry g, float[] x, int c0, int q0, int rows, int p0, int kc,
+                         float[] dst, int d) {
         int kh = g.kernelH();
         int kw = g.kernelW();
-        int ph = g.padH();
-        int pw = g.padW();
-        int ow = g.outWidth();
+        int pixels = g.outHeight() * g.outWidth();
         int planeSize = g.height() * g.width();
+        Shifted shifted = g.strideH() == 1 && g.strideW() == 1 && g.outWidth() == g.width() ? new Shifted(g) : null;
         int ci = q0 / (kh * kw);
         int ky = q0 % (kh * kw) / kw;
         int kx = q0 % kw;
-        int plane = (n * g.inChannels() + c0 + ci) * planeSize;
-        int[] rows = new int[SHIFTED * kc];
-        for (int r = 0; r < rows.length; r += SHIFTED) {
-            int shift = (ky - ph) * ow + kx - pw;
-            rows[r] = plane + shift;
-            // the source of pixel j is x[plane + j + shift], inside the plane for -shift <= j < size - shift
-            rows[r + 1] = Math.max(Math.max(0, ph - ky) * ow, -shift);
-            rows[r + 2] = Math.min(Math.min(g.outHeight(), g.height() + ph - ky) * ow, planeSize - shift);
-            rows[r + 3] = Math.min(ow, Math.max(0, pw - kx));
-            rows[r + 4] = Math.min(ow, Math.max(0, kx - pw));
+        for (int r = 0, row = d; r < rows; r++, row += kc) {
+            for (int p = 0; p < kc; ) {
+                int n = (p0 + p) / pixels;
+                int j = p0 + p - n * pixels;
+                int len = Math.min(kc - p, pixels - j);
+                if (shifted != null) {
+                    int plane = (n * g.inChannels() + c0 + ci) * planeSize; // x[n][c0 + ci] (H, W)
+                    shifted.run(x, plane, ky, kx, j, j + len, j / shifted.ow * shifted.ow, dst, row + p - j);
+                } else {
+                    gather(g, x, n, c0, q0 + r, j, len, dst, row + p);
+                }
+                p += len;
+            }
             if (++kx == kw) {
                 kx = 0;
                 if (++ky == kh) {
                     ky = 0;
-                    plane += planeSize;
+                    ci++;
                 }
             }
         }
-        return rows;
     }
 
     /**

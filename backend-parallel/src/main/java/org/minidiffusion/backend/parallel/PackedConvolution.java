@@ -1,5 +1,7 @@
 package org.minidiffusion.backend.parallel;
 
+import java.util.Arrays;
+
 import org.minidiffusion.core.spi.Conv2dGeometry;
 
 /**
@@ -18,7 +20,8 @@ import org.minidiffusion.core.spi.Conv2dGeometry;
  * </pre>
  * The im2col matrices are never stored whole. In the forward product {@link Packing} writes blocks
  * of {@code col_n} straight into the panels of B; in the weight gradient each task copies a block
- * of im2col rows, of L2 size, which the micro-kernel reads in place as A. Only the strided input
+ * of im2col rows, of L2 size, which the micro-kernel reads in place as A, and the micro-kernel's
+ * tiles of {@code dW_g^T} are stored transposed, straight into {@code gradW}. Only the strided input
  * gradient keeps an im2col-shaped block, of about {@link #BLOCK} floats per task, for col2im.
  * The weights are always read in place.
  */
@@ -26,6 +29,9 @@ final class PackedConvolution {
 
     /** The target size of a task's {@code dcol} block, in floats (512 KiB). */
     private static final int BLOCK = 1 << 17;
+
+    /** The most floats of packed output gradients a weight gradient holds at once (16 MiB). */
+    private static final int MAX_SHARED = 1 << 22;
 
     /** The most output pixels a forward task takes. */
     private static final int MAX_PIXELS = 1024;
@@ -136,10 +142,9 @@ final class PackedConvolution {
     }
 
     /**
-     * Computes {@link org.minidiffusion.core.spi.Kernels#conv2dBackwardWeight}: per group, the
-     * output gradients of all images are packed once, then tasks over (group, block of im2col
-     * rows) each compute their rows of {@code dW_g^T}, summing over the whole batch, and write
-     * them transposed into {@code gradW}.
+     * Computes {@link org.minidiffusion.core.spi.Kernels#conv2dBackwardWeight}, in parallel over
+     * (group, block of im2col rows), about four tasks per core; see {@link #backwardWeight(Conv2dGeometry,
+     * float[], float[], float[], int, int)}.
      *
      * @param g     the geometry
      * @param x     input {@code (N, C, H, W)}
@@ -147,51 +152,130 @@ final class PackedConvolution {
      * @param gradW receives the gradient of the weight {@code (O, C / G, KH, KW)}
      */
     static void backwardWeight(Conv2dGeometry g, float[] x, float[] gradY, float[] gradW) {
+        backwardWeight(g, x, gradY, gradW, MAX_SHARED, Parallel.ceilDiv(4 * Parallel.CORES, g.groups()));
+    }
+
+    /**
+     * Computes the weight gradient {@code dW_g^T (Q, O/G) = [col_0 .. col_N-1] · [dy_0 .. dy_N-1]^T}
+     * of each group, the contraction running over (image, pixel), {@code N P} steps in blocks of
+     * {@link PackedGemm#kBlock}.
+     *
+     * <p>The output gradients, B, are packed once per call for all tasks, in rounds of contraction
+     * blocks of at most {@code maxShared} floats. Each task owns a block of im2col rows, that is of
+     * columns of {@code gradW}: for each contraction block it copies those rows of the im2col
+     * matrices, of L2 size, which the micro-kernel reads in place as A, and it keeps the partial
+     * sums of the earlier blocks in a row-major block; the last block of a round adds them and
+     * writes the result transposed into {@code gradW} ({@link SimdGemm#blockTransposed}), adding
+     * to the rounds before. Every element of {@code gradW} is thus summed by one task in a fixed
+     * order, the same whatever the number of threads and their timing.
+     *
+     * @param g         the geometry
+     * @param x         input {@code (N, C, H, W)}
+     * @param gradY     gradient of the output {@code (N, O, OH, OW)}
+     * @param gradW     receives the gradient of the weight {@code (O, C / G, KH, KW)}
+     * @param maxShared the most floats of packed output gradients held at once
+     * @param parts     about how many blocks of im2col rows each group is cut into
+     */
+    static void backwardWeight(Conv2dGeometry g, float[] x, float[] gradY, float[] gradW, int maxShared,
+                               int parts) {
         Simd.recordUse();
-        int pixels = g.outHeight() * g.outWidth();
         int q = g.inPerGroup() * g.kernelH() * g.kernelW();
         int og = g.outPerGroup();
-        int k = g.batch() * pixels; // the contraction runs over (image, pixel)
-        int size = PackedGemm.packedSize(og, k);
-        float[] shared = Scratch.take(Scratch.SHARED, g.groups() * size);
-        packGradients(g, gradY, shared);
-        int rows = panelBlock(q, Parallel.ceilDiv(4 * Parallel.CORES, g.groups()), 4 * SimdGemm.MR);
-        int blocks = Parallel.ceilDiv(q, rows);
-        Parallel.parallelFor(g.groups() * blocks, 2L * g.groups() * og * q * k, t -> {
-            int grp = t / blocks;
-            int q0 = t % blocks * rows;
-            int nq = Math.min(rows, q - q0);
-            float[] dwt = Scratch.take(Scratch.BLOCK, nq * og); // dW_g^T[q0 .. +nq] (nq, og)
-            PackedGemm.multiplyPacked(0, nq, 0, og, og, k,
-                    Packing.imageRows(g, x, grp * g.inPerGroup(), q0), shared, grp * size, dwt, 0, og, false);
-            for (int o = 0; o < og; o++) {
-                int dst = (grp * og + o) * q + q0; // gradW[grp * og + o][q0 ..]
-                for (int i = 0; i < nq; i++) {
-                    gradW[dst + i] = dwt[i * og + o];
-                }
-            }
-            Scratch.give(Scratch.BLOCK, dwt);
-        });
+        int k = g.batch() * g.outHeight() * g.outWidth(); // the contraction runs over (image, pixel)
+        if (k == 0) {
+            Arrays.fill(gradW, 0, g.outChannels() * q, 0f);
+            return;
+        }
+        int kb = PackedGemm.kBlock(k);
+        int kBlocks = Parallel.ceilDiv(k, kb);
+        int perBlock = PackedGemm.packedSize(og, kb); // floats of one packed contraction block of a group
+        int roundBlocks = Math.max(1, Math.min(kBlocks, maxShared / (g.groups() * perBlock)));
+        int rows = panelBlock(q, parts, SimdGemm.MR);
+        int qBlocks = Parallel.ceilDiv(q, rows);
+        float[] shared = Scratch.take(Scratch.SHARED, g.groups() * roundBlocks * perBlock);
+        for (int b0 = 0; b0 < kBlocks; b0 += roundBlocks) {
+            int first = b0 * kb; // the round's first contraction step
+            int steps = Math.min(k - first, roundBlocks * kb);
+            int size = PackedGemm.packedSize(og, steps); // floats of the round's packed B of a group
+            boolean add = b0 > 0;
+            packGradients(g, gradY, first, steps, kb, shared, size);
+            Parallel.parallelFor(g.groups() * qBlocks, 2L * g.groups() * og * q * steps, t -> {
+                int grp = t / qBlocks;
+                int q0 = t % qBlocks * rows;
+                weightRows(g, x, grp, q0, Math.min(rows, q - q0), first, steps, kb, shared, grp * size,
+                        gradW, add);
+            });
+        }
         Scratch.give(Scratch.SHARED, shared);
     }
 
     /**
-     * Packs, for every group, {@code dy^T} as the B operand of the weight gradient: element
-     * {@code (n P + j, o)} is {@code gradY[n][g O/G + o][j]}.
+     * Computes rows {@code [q0, q0 + nq)} of group {@code grp}'s {@code dW_g^T} over contraction
+     * steps {@code [first, first + steps)}, with B packed at {@code bp[bOff]}, and writes them,
+     * transposed, to {@code gradW}, or adds them there when {@code add}.
      */
-    private static void packGradients(Conv2dGeometry g, float[] gradY, float[] dst) {
+    private static void weightRows(Conv2dGeometry g, float[] x, int grp, int q0, int nq, int first, int steps,
+                                   int kb, float[] bp, int bOff, float[] gradW, boolean add) {
+        int mr = SimdGemm.MR;
+        int og = g.outPerGroup();
+        int q = g.inPerGroup() * g.kernelH() * g.kernelW();
+        int panels = Parallel.ceilDiv(og, SimdGemm.NR);
+        int most = Math.min(nq, PackedGemm.MC);
+        float[] ap = Scratch.take(Scratch.A, PackedGemm.roundUp(most, mr) * Math.min(kb, steps));
+        float[] tile = Scratch.take(Scratch.TILE, mr * SimdGemm.NR);
+        float[] partial = steps > kb ? Scratch.take(Scratch.BLOCK, most * og) : null; // (mc, og)
+        for (int i = 0; i < nq; i += PackedGemm.MC) {
+            int mc = Math.min(PackedGemm.MC, nq - i);
+            int wOff = grp * og * q + q0 + i; // gradW[grp * og][q0 + i]: element (r, o) at wOff + o * q + r
+            for (int s = 0; s < steps; s += kb) {
+                int kc = Math.min(kb, steps - s);
+                // A: col[q0 + i .. +mc] (mc, kc), row-major; the rows that pad the last panel are zero
+                Im2col.copyRows(g, x, grp * g.inPerGroup(), q0 + i, mc, first + s, kc, ap, 0);
+                Arrays.fill(ap, mc * kc, PackedGemm.roundUp(mc, mr) * kc, 0f);
+                int block = bOff + s * panels * SimdGemm.NR; // the packed B of steps [s, s + kc)
+                if (s + kc < steps) {
+                    // partial (mc, og) (+)= col (mc, kc) · dy^T (kc, og)
+                    SimdGemm.block(mc, og, kc, ap, 0, mr * kc, kc, 1, bp, block, partial, 0, og, s > 0, tile);
+                } else {
+                    // gradW^T (mc, og) (+)= partial + col (mc, kc) · dy^T (kc, og)
+                    SimdGemm.blockTransposed(mc, og, kc, ap, 0, mr * kc, kc, 1, bp, block,
+                            s > 0 ? partial : null, 0, og, gradW, wOff, q, add, tile);
+                }
+            }
+        }
+        if (partial != null) {
+            Scratch.give(Scratch.BLOCK, partial);
+        }
+        Scratch.give(Scratch.TILE, tile);
+        Scratch.give(Scratch.A, ap);
+    }
+
+    /**
+     * Packs, for every group, steps {@code [first, first + steps)} of {@code dy^T} as the B operand
+     * of the weight gradient, in blocks of {@code kb} steps, each block all its panels: element
+     * {@code (n P + j, o)} is {@code gradY[n][g O/G + o][j]}. Group {@code g}'s starts at
+     * {@code dst[g * size]}. In parallel over (group, block, group of panels).
+     */
+    private static void packGradients(Conv2dGeometry g, float[] gradY, int first, int steps, int kb,
+                                      float[] dst, int size) {
         int pixels = g.outHeight() * g.outWidth();
         int og = g.outPerGroup();
-        int k = g.batch() * pixels;
-        int size = PackedGemm.packedSize(og, k);
-        int panels = Parallel.ceilDiv(og, SimdGemm.NR);
-        int kb = PackedGemm.kBlock(k);
-        int kBlocks = Parallel.ceilDiv(k, kb);
-        Parallel.parallelFor(g.groups() * kBlocks, (long) g.groups() * og * k, t -> {
-            int grp = t / kBlocks;
-            Packing.Operand dyT = Packing.segmented(gradY, grp * og * pixels, pixels, 1,
-                    pixels, g.outChannels() * pixels);
-            PackedGemm.packAll(dyT, og, k, t % kBlocks * kb, 0, panels, dst, grp * size);
+        int nr = SimdGemm.NR;
+        int panels = Parallel.ceilDiv(og, nr);
+        int kBlocks = Parallel.ceilDiv(steps, kb);
+        int per = Parallel.ceilDiv(panels, Math.min(panels, Parallel.ceilDiv(4 * Parallel.CORES,
+                g.groups() * kBlocks))); // panels per piece
+        int chunks = Parallel.ceilDiv(panels, per);
+        int pieces = kBlocks * chunks; // per group
+        Parallel.parallelFor(g.groups() * pieces, (long) g.groups() * og * steps, t -> {
+            int grp = t / pieces;
+            int s = t % pieces / chunks * kb;
+            int r0 = t % chunks * per * nr; // the first output channel
+            int kc = Math.min(kb, steps - s);
+            // dy^T of the group (N P, O/G): element (n P + j, o) at gradY[(n O + grp O/G + o) P + j]
+            Packing.segmented(gradY, grp * og * pixels, pixels, 1, pixels, g.outChannels() * pixels)
+                    .pack(r0, Math.min(og - r0, per * nr), first + s, kc, nr, dst,
+                            grp * size + s * panels * nr + r0 * kc);
         });
     }
 

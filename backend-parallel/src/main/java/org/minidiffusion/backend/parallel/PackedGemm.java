@@ -139,11 +139,6 @@ final class PackedGemm {
             int co = cOff + i * ldc;
             if (a instanceof Packing.StridedMatrix && ((Packing.StridedMatrix) a).rowMajor()) {
                 inPlace((Packing.StridedMatrix) a, i, mc, nc, p0, kc, ap, bp, bOff, c, co, ldc, add, tile);
-            } else if (a instanceof Packing.RowCopy) {
-                // an unpacked copy, read in place; the rows that pad the last panel are zero
-                ((Packing.RowCopy) a).copyRows(i, mc, p0, kc, ap, 0);
-                Arrays.fill(ap, mc * kc, roundUp(mc, mr) * kc, 0f);
-                SimdGemm.block(mc, nc, kc, ap, 0, mr * kc, kc, 1, bp, bOff, c, co, ldc, add, tile);
             } else {
                 a.pack(i, mc, p0, kc, mr, ap, 0);
                 SimdGemm.block(mc, nc, kc, ap, 0, kc * mr, 1, mr, bp, bOff, c, co, ldc, add, tile);

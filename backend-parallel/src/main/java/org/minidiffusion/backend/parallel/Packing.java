@@ -12,8 +12,7 @@ import org.minidiffusion.core.spi.Conv2dGeometry;
  * {@code (t w + e, p0 + p)} goes to {@code p * w + e}. Lanes past {@code rows} are zero, so the
  * kernel never needs a row or column remainder. The micro-kernel then reads {@code w} consecutive
  * floats per contraction step, whatever the operand's original layout: a strided matrix, or images
- * read through im2col, whose matrix is thus never materialised whole. An operand that is a
- * {@link RowCopy} can instead copy a block of rows unpacked, which the kernel reads in place.
+ * read through im2col, whose matrix is thus never materialised whole.
  */
 final class Packing {
 
@@ -84,77 +83,6 @@ final class Packing {
     static Operand imageColumns(Conv2dGeometry g, float[] x, int n, int c0, int pixel0) {
         return (r0, rows, p0, kc, w, dst, dOff) -> Im2col.packColumns(g, x, n, c0, pixel0 + r0, rows, p0, kc, w,
                 dst, dOff);
-    }
-
-    /**
-     * Returns the im2col matrices of all images for the group whose input channels start at
-     * {@code c0}, side by side: element {@code (q, n P + j)} is {@code col_n[q0 + q][j]} for
-     * {@code P} output pixels. This is the A operand of the transposed weight gradient.
-     *
-     * @param g  the geometry
-     * @param x  the input images
-     * @param c0 the group's first input channel
-     * @param q0 the first im2col row
-     * @return the operand
-     */
-    static RowCopy imageRows(Conv2dGeometry g, float[] x, int c0, int q0) {
-        return new ImageRows(g, x, c0, q0);
-    }
-
-    /**
-     * An operand that can also copy a block of its rows, unpacked, so that the micro-kernel reads
-     * the copy in place; for A operands whose packing would cost more than the copy.
-     */
-    interface RowCopy extends Operand {
-        /**
-         * Writes rows {@code [r0, r0 + rows)} and steps {@code [p0, p0 + kc)} row-major, row
-         * {@code r0 + r} at {@code dst[dOff + r * kc]}.
-         *
-         * @param r0   the first row
-         * @param rows the number of rows
-         * @param p0   the first contraction step
-         * @param kc   the number of steps
-         * @param dst  the destination
-         * @param dOff the first destination index
-         */
-        void copyRows(int r0, int rows, int p0, int kc, float[] dst, int dOff);
-
-        @Override
-        default void pack(int r0, int rows, int p0, int kc, int w, float[] dst, int dOff) {
-            float[] copy = new float[rows * kc];
-            copyRows(r0, rows, p0, kc, copy, 0);
-            strided(copy, -r0 * kc - p0, kc, 1).pack(r0, rows, p0, kc, w, dst, dOff);
-        }
-    }
-
-    /** The im2col rows of {@link #imageRows}. */
-    private static final class ImageRows implements RowCopy {
-        private final Conv2dGeometry g;
-        private final float[] x;
-        private final int c0;
-        private final int q0;
-        private final int pixels;
-
-        ImageRows(Conv2dGeometry g, float[] x, int c0, int q0) {
-            this.g = g;
-            this.x = x;
-            this.c0 = c0;
-            this.q0 = q0;
-            this.pixels = g.outHeight() * g.outWidth();
-        }
-
-        @Override
-        public void copyRows(int r0, int rows, int p0, int kc, float[] dst, int dOff) {
-            for (int r = 0; r < rows; r++) {
-                for (int p = 0; p < kc; ) {
-                    int n = (p0 + p) / pixels;
-                    int j = (p0 + p) % pixels;
-                    int len = Math.min(kc - p, pixels - j);
-                    Im2col.gather(g, x, n, c0, q0 + r0 + r, j, len, dst, dOff + r * kc + p);
-                    p += len;
-                }
-            }
-        }
     }
 
     /** A strided, possibly segmented, matrix; see {@link #segmented}. */

@@ -1,13 +1,20 @@
 package org.minidiffusion.backend.parallel;
 
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
 /**
- * Per-thread scratch arrays, so that packing buffers are not allocated and zeroed on every call.
+ * Scratch arrays kept between calls, so that packing buffers are not allocated and zeroed on every
+ * call.
  *
- * <p>A buffer is taken out of its thread's slot and put back when done: while it is out, the slot
- * is empty, so a nested use on the same thread gets a fresh array. That happens when a fork-join
- * worker waiting in {@link Parallel} runs another task that needs the same slot, so correctness
- * never depends on how tasks are scheduled. Buffers come back with stale contents; every user
- * writes each element before reading it.
+ * <p>Each slot keeps a few free arrays, shared by all threads. A buffer is taken out of its slot
+ * and given back when done; while it is out no other user can take it, so a nested use, or a
+ * use on another thread, gets another array, and correctness never depends on how tasks are
+ * scheduled. Buffers come back with stale contents; every user writes each element before reading
+ * it.
+ *
+ * <p>The arrays are not kept per thread: on Java 17 the workers of the common fork-join pool,
+ * which run the tasks of {@link Parallel}, erase their thread-locals after every top-level task, so
+ * a thread-local buffer would be allocated anew by every worker in every parallel loop.
  */
 final class Scratch {
 
@@ -26,37 +33,79 @@ final class Scratch {
     /** An im2col-shaped or output block of a convolution task. */
     static final int BLOCK = 4;
 
+    private static final int SLOTS = 5;
+
     /** The largest array kept for reuse, in floats (16 MiB). */
     private static final int MAX_KEPT = 1 << 22;
 
-    private static final ThreadLocal<float[][]> SLOTS = ThreadLocal.withInitial(() -> new float[5][]);
+    /**
+     * Free arrays per slot: one per thread that can run a task at once, the caller included, and
+     * two more for a caller outside the pool and a nested use.
+     */
+    private static final int KEPT = Parallel.CORES + 2;
+
+    /** Free arrays of slot {@code s} at {@code [s * KEPT, (s + 1) * KEPT)}; null where none. */
+    private static final AtomicReferenceArray<float[]> FREE = new AtomicReferenceArray<>(SLOTS * KEPT);
 
     private Scratch() {
     }
 
     /**
-     * Takes this thread's array in {@code slot} if it has at least {@code size} floats, else a new one.
+     * Takes the smallest free array of {@code slot} with at least {@code size} floats, else a new one.
      *
      * @param slot the slot
      * @param size the floats needed
      * @return an array of at least {@code size} floats, with arbitrary contents
      */
     static float[] take(int slot, int size) {
-        float[][] slots = SLOTS.get();
-        float[] buffer = slots[slot];
-        slots[slot] = null;
-        return buffer != null && buffer.length >= size ? buffer : new float[size];
+        for (int attempt = 0; attempt < KEPT; attempt++) {
+            int best = -1;
+            float[] fit = null;
+            for (int i = slot * KEPT; i < (slot + 1) * KEPT; i++) {
+                float[] a = FREE.get(i);
+                if (a != null && a.length >= size && (fit == null || a.length < fit.length)) {
+                    best = i;
+                    fit = a;
+                }
+            }
+            if (fit == null) {
+                break;
+            }
+            if (FREE.compareAndSet(best, fit, null)) {
+                return fit;
+            }
+        }
+        return new float[size];
     }
 
     /**
-     * Puts an array taken from {@code slot} back for reuse on this thread, unless it is too large.
+     * Puts an array taken from {@code slot} back for reuse: in a free place, else instead of the
+     * slot's smallest array if that is shorter; an array larger than 16 MiB is dropped.
      *
      * @param slot   the slot
      * @param buffer the array
      */
     static void give(int slot, float[] buffer) {
-        if (buffer.length <= MAX_KEPT) {
-            SLOTS.get()[slot] = buffer;
+        if (buffer.length > MAX_KEPT) {
+            return;
+        }
+        for (int attempt = 0; attempt < KEPT; attempt++) {
+            int smallest = -1;
+            float[] small = null;
+            for (int i = slot * KEPT; i < (slot + 1) * KEPT; i++) {
+                float[] a = FREE.get(i);
+                if (a == null) {
+                    if (FREE.compareAndSet(i, null, buffer)) {
+                        return;
+                    }
+                } else if (a.length < buffer.length && (small == null || a.length < small.length)) {
+                    smallest = i;
+                    small = a;
+                }
+            }
+            if (small == null || FREE.compareAndSet(smallest, small, buffer)) {
+                return; // every kept array is at least as large, or this one took the smallest's place
+            }
         }
     }
 }

@@ -99,6 +99,76 @@ final class SimdGemm {
     }
 
     /**
+     * Multiplies a block as {@link #block} does, adds the row-major {@code partial} sums of the
+     * same block when there are any, and writes the result transposed: element {@code (i, j)} of
+     * the block goes to {@code ct[ctOff + j * ldct + i]}, or is added there when {@code add}. This
+     * is the last contraction block of a product whose transpose is wanted, as the weight gradient
+     * of a convolution, so that no separate pass transposes it.
+     *
+     * @param mc      rows of the block
+     * @param nc      columns of the block
+     * @param kc      contraction length
+     * @param a       storage of A, as in {@link #block}
+     * @param aOff    the first element of A
+     * @param aPanel  the stride from one panel of A to the next
+     * @param ars     the row stride of A within a panel
+     * @param aps     the contraction stride of A
+     * @param bp      B packed into {@code ceil(nc / NR)} panels of {@code kc x NR}
+     * @param bOff    the first panel of B
+     * @param partial sums of earlier contraction blocks, element {@code (i, j)} at
+     *                {@code pOff + i * ldp + j}, or null
+     * @param pOff    offset of the partial sums
+     * @param ldp     row stride of the partial sums
+     * @param ct      storage of the transposed result
+     * @param ctOff   the index of element (0, 0)
+     * @param ldct    the stride from one column of the block to the next in {@code ct}
+     * @param add     whether to add to {@code ct} rather than overwrite it
+     * @param tile    scratch of at least {@code MR * NR} floats
+     */
+    static void blockTransposed(int mc, int nc, int kc, float[] a, int aOff, int aPanel, int ars, int aps,
+                                float[] bp, int bOff, float[] partial, int pOff, int ldp,
+                                float[] ct, int ctOff, int ldct, boolean add, float[] tile) {
+        for (int j = 0; j < nc; j += NR) {
+            int bo = bOff + j * kc;
+            int cols = Math.min(NR, nc - j);
+            for (int i = 0; i < mc; i += MR) {
+                int rows = Math.min(MR, mc - i);
+                kernel(kc, a, aOff + i / MR * aPanel, ars, aps, bp, bo, tile);
+                if (partial != null) {
+                    addPartial(partial, pOff + i * ldp + j, ldp, tile, rows, cols);
+                }
+                storeTransposed(tile, ct, ctOff + j * ldct + i, ldct, rows, cols, add);
+            }
+        }
+    }
+
+    /** Adds the {@code (rows, cols)} block of {@code partial} at {@code p} to the top left of {@code tile}. */
+    private static void addPartial(float[] partial, int p, int ldp, float[] tile, int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            int t = r * NR;
+            int o = p + r * ldp;
+            if (cols == NR) {
+                FloatVector.fromArray(S, tile, t).add(FloatVector.fromArray(S, partial, o)).intoArray(tile, t);
+                FloatVector.fromArray(S, tile, t + L).add(FloatVector.fromArray(S, partial, o + L))
+                        .intoArray(tile, t + L);
+            } else {
+                for (int j = 0; j < cols; j++) {
+                    tile[t + j] += partial[o + j];
+                }
+            }
+        }
+    }
+
+    /** Writes, or adds, the top-left {@code (rows, cols)} of {@code tile} transposed: (r, j) to {@code ct[o + j ldct + r]}. */
+    private static void storeTransposed(float[] tile, float[] ct, int o, int ldct, int rows, int cols, boolean add) {
+        for (int j = 0; j < cols; j++, o += ldct) {
+            for (int r = 0; r < rows; r++) {
+                ct[o + r] = add ? ct[o + r] + tile[r * NR + j] : tile[r * NR + j];
+            }
+        }
+    }
+
+    /**
      * The micro-kernel: writes {@code A (MR, kc) · B (kc, NR)} to {@code tile (MR, NR)}, with
      * {@code A (r, p)} at {@code a[ao + r * ars + p * aps]} and B a packed panel at {@code b[bo]}.
      */

@@ -2,6 +2,7 @@ package org.minidiffusion.backend.parallel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.Random;
@@ -81,21 +82,46 @@ class PackingTests {
         }
     }
 
-    /** The weight gradient's A copies and packs im2col rows of all images side by side. */
+    /**
+     * The weight gradient's A: blocks of im2col rows of all images side by side, row-major, from
+     * any row and any (image, pixel) column, across image boundaries, on strided and same-width
+     * geometries; written into stale memory, every element and nothing outside the block.
+     */
     @Test
-    void imageRowsCopyAndPackTheIm2colMatrices() {
-        Conv2dGeometry g = new Conv2dGeometry(3, 4, 5, 6, 2, 3, 3, 1, 2, 1, 0, 2);
-        float[] x = random(3 * 4 * 5 * 6);
-        int pixels = g.outHeight() * g.outWidth();
-        Packing.RowCopy op = Packing.imageRows(g, x, 2, 4);
-        Element want = (r, kk) -> im2col(g, x, kk / pixels, 2, 4 + r, kk % pixels);
-        checkPack(op, want, 1, 13, pixels - 3, 2 * pixels, 6);
-        float[] rows = new float[13 * 2 * pixels];
-        op.copyRows(1, 13, pixels - 3, 2 * pixels, rows, 0);
-        for (int r = 0; r < 13; r++) {
-            for (int p = 0; p < 2 * pixels; p++) {
-                assertEquals(want.at(1 + r, pixels - 3 + p), rows[r * 2 * pixels + p],
-                        "row " + r + " step " + p);
+    void copyRowsCopiesIm2colRowsOfAllImages() {
+        Conv2dGeometry[] geometries = {
+            new Conv2dGeometry(3, 4, 5, 6, 2, 3, 3, 1, 2, 1, 0, 2),  // stride (1, 2), no width padding
+            new Conv2dGeometry(2, 3, 7, 9, 4, 3, 3, 1, 1, 1, 1, 1),  // "same" 3x3: shifted copies
+            new Conv2dGeometry(2, 3, 6, 5, 4, 1, 1, 1, 1, 0, 0, 1),  // 1x1
+            new Conv2dGeometry(3, 2, 4, 3, 2, 5, 5, 1, 1, 2, 2, 1),  // padding as wide as the input
+            new Conv2dGeometry(2, 4, 6, 8, 2, 3, 3, 1, 1, 2, 1, 2),  // OH > H, two groups
+            new Conv2dGeometry(2, 3, 9, 7, 4, 3, 3, 2, 2, 1, 1, 1),  // stride 2, odd sizes
+        };
+        for (Conv2dGeometry g : geometries) {
+            float[] x = random(g.batch() * g.inChannels() * g.height() * g.width());
+            int pixels = g.outHeight() * g.outWidth();
+            int q = g.inPerGroup() * g.kernelH() * g.kernelW();
+            int c0 = g.inChannels() - g.inPerGroup();
+            int[][] blocks = {{0, q, 0, g.batch() * pixels}, {1, q - 2, pixels - 3, pixels + 1}, {q - 1, 1, 2, 1}};
+            for (int[] b : blocks) {
+                int q0 = b[0];
+                int rows = b[1];
+                int p0 = b[2];
+                int kc = b[3];
+                float[] got = new float[2 + rows * kc + 2];
+                Arrays.fill(got, Float.NaN);
+                Im2col.copyRows(g, x, c0, q0, rows, p0, kc, got, 2);
+                float[] want = got.clone();
+                for (int r = 0; r < rows; r++) {
+                    for (int p = 0; p < kc; p++) {
+                        want[2 + r * kc + p] = im2col(g, x, (p0 + p) / pixels, c0, q0 + r, (p0 + p) % pixels);
+                    }
+                }
+                for (int i = 2; i < 2 + rows * kc; i++) {
+                    assertEquals(want[i], got[i], g + " block " + Arrays.toString(b) + " index " + (i - 2));
+                }
+                assertTrue(Float.isNaN(got[0]) && Float.isNaN(got[1]) && Float.isNaN(got[got.length - 1]),
+                        g + ": wrote outside the block");
             }
         }
     }

@@ -517,6 +517,17 @@ final class OpCases {
         conv("large 1x1", 1.0 / 16, 1, 0, 1, new int[] {2, 8, 13, 11}, new int[] {12, 8, 1, 1});
         conv("large permuted input view", 1.0 / 16, 1, 1, 1, t -> t.permute(0, 3, 1, 2), t -> t,
                 new int[] {2, 13, 11, 8}, new int[] {12, 8, 3, 3}, new int[] {12, 8, 3, 3});
+        // wide: more output channels than a panel of a packed GEMM kernel (32 floats with 512-bit vectors,
+        // 16 with 256-bit), in counts that are multiples of neither, and input channels that are not
+        // either; the weight gradient sums N * OH * OW terms, so the output gradient is scaled by about
+        // the inverse square root of that
+        conv("wide 3x3 pad 1, 37 outputs", 1.0 / 8, 1, 1, 1, new int[] {2, 5, 9, 7}, new int[] {37, 5, 3, 3});
+        conv("wide 3x3 pad 0 batch 1, 50 outputs", 1.0 / 8, 1, 0, 1, new int[] {1, 7, 13, 11}, new int[] {50, 7, 3, 3});
+        conv("wide 3x3 stride 2 pad 1, 40 outputs", 1.0 / 8, 2, 1, 1, new int[] {2, 6, 11, 9}, new int[] {40, 6, 3, 3});
+        conv("wide 1x1 batch 3, 33 outputs", 1.0 / 8, 1, 0, 1, new int[] {3, 19, 5, 7}, new int[] {33, 19, 1, 1});
+        conv("wide 3x3 pad 1, 207 im2col rows", 1.0 / 8, 1, 1, 1, new int[] {2, 23, 6, 6}, new int[] {64, 23, 3, 3});
+        // 765 (image, pixel) terms per weight: a contraction of several blocks that span images
+        conv("wide 3x3 pad 1 batch 3, 35 outputs", 1.0 / 32, 1, 1, 1, new int[] {3, 4, 17, 15}, new int[] {35, 4, 3, 3});
 
         add("upsampleNearest", "factor 2", one(x -> x.upsampleNearest(2)), in(N, 1, 2, 3, 4));
         add("upsampleNearest", "factor 3", one(x -> x.upsampleNearest(3)), in(N, 1, 2, 2, 3));
