@@ -17,7 +17,7 @@ deterministic (fixed seeds, CPU only), so re-running rewrites identical bytes.
 
 The loss is written from Radford et al. 2021, Figure 3 (L2-normalised embeddings, logits
 ``I_e @ T_e.T * exp(t)`` with the scale clamped at 100, the mean of the cross-entropies over the rows
-and over the columns) with ``F.normalize`` and ``F.cross_entropy``; the same-caption targets use
+and over the columns) with ``F.normalize`` and ``F.cross_entropy``; the group targets use
 ``F.cross_entropy`` with probability targets on the logits and their transpose. The text tower is
 ``tools/golden_transformers.py``'s ``CLIPTextModelWithProjection`` (Hugging Face's names); the image tower
 is the small CNN of ``ClipImageEncoder``. File conventions are those of ``tools/golden_layers.py``:
@@ -140,9 +140,9 @@ def main():
            [48, 21, 2, 40, 11, 49, 49], [48, 7, 49, 49, 49, 49, 49]]
     # CLIP's loss with the initial temperature log(1/0.07); captions 0 and 2 are identical but still negatives.
     loss_case("clip_loss_pairs", ids, None, math.log(1 / 0.07), 2600)
-    # Same-caption targets (rows 0 and 2 share a group), and t = 4.7 > log(100): the scale is clamped at 100,
-    # so the temperature gets no gradient.
-    loss_case("clip_loss_same_caption", ids, [0, 1, 0, 3, 4], 4.7, 2601)
+    # Group targets: captions 1 and 4 differ but share a group (say, synonyms), and t = 4.7 > log(100): the
+    # scale is clamped at 100, so the temperature gets no gradient.
+    loss_case("clip_loss_groups", ids, [0, 1, 2, 3, 1], 4.7, 2601)
     for path, size in WRITTEN:
         print(f"{size:8d}  {path.relative_to(ROOT)}")
 

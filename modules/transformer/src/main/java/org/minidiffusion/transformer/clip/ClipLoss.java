@@ -13,8 +13,9 @@ import org.minidiffusion.core.api.Tensor;
  * <p>The targets are the identity (pair {@code i} matches pair {@code i} only) or, with
  * {@link #targets(int[])}, every pair of a batch in the same group: row {@code i} then has the
  * target distribution spread evenly over the texts of its group, as in UniCL (Yang et al. 2022,
- * eq. 3), which keeps identical captions in one batch from being pushed apart. With one pair per
- * group both are CLIP's loss. Everything is tensor ops, so autograd gives the gradients.
+ * eq. 3), for captions that differ but describe the same thing (synonyms, one label). With one pair
+ * per group both are CLIP's loss; so are they when the texts of a group are identical, since their
+ * logit columns are then equal. Everything is tensor ops, so autograd gives the gradients.
  */
 public final class ClipLoss {
     /** The initial log-temperature, {@code log(1/0.07)} (Radford et al. 2021, section 2.5). */

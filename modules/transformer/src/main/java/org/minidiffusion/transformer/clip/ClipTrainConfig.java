@@ -1,7 +1,6 @@
 package org.minidiffusion.transformer.clip;
 
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -15,39 +14,9 @@ import java.util.Map;
  * @param weightDecay   AdamW's decoupled weight decay of the matrices (weights of rank 2 and more);
  *                      biases, norms and the temperature are not decayed, as in OpenCLIP
  * @param seed          the seed of the data order
- * @param targets       which pairs of a batch are positives
  */
 public record ClipTrainConfig(int steps, int batchSize, float learningRate, int warmupSteps, float weightDecay,
-        long seed, Targets targets) {
-
-    /** Which pairs of a batch count as matches. */
-    public enum Targets {
-        /** Only pair {@code i} with itself: CLIP's loss. */
-        PAIRS,
-        /** Every two pairs with identical captions, spread evenly (UniCL's targets). */
-        SAME_CAPTION;
-
-        /** Returns the name used in options and checkpoints: {@code pairs} or {@code same-caption}. */
-        public String id() {
-            return name().toLowerCase(Locale.ROOT).replace('_', '-');
-        }
-
-        /**
-         * Returns the value named by {@link #id()}.
-         *
-         * @param id the name
-         * @return the value
-         * @throws IllegalArgumentException for another name
-         */
-        public static Targets of(String id) {
-            for (Targets t : values()) {
-                if (t.id().equals(id)) {
-                    return t;
-                }
-            }
-            throw new IllegalArgumentException("contrastive targets '" + id + "' are unknown; use pairs or same-caption");
-        }
-    }
+        long seed) {
 
     /** Validates the values. */
     public ClipTrainConfig {
@@ -68,9 +37,6 @@ public record ClipTrainConfig(int steps, int batchSize, float learningRate, int 
         if (!(weightDecay >= 0) || !Float.isFinite(weightDecay)) {
             throw new IllegalArgumentException("CLIP training: weight decay must be >= 0, got " + weightDecay);
         }
-        if (targets == null) {
-            throw new IllegalArgumentException("CLIP training: no contrastive targets");
-        }
     }
 
     /**
@@ -80,8 +46,7 @@ public record ClipTrainConfig(int steps, int batchSize, float learningRate, int 
      * @return the new settings
      */
     public ClipTrainConfig withSteps(int newSteps) {
-        return new ClipTrainConfig(newSteps, batchSize, learningRate, Math.min(warmupSteps, newSteps), weightDecay, seed,
-                targets);
+        return new ClipTrainConfig(newSteps, batchSize, learningRate, Math.min(warmupSteps, newSteps), weightDecay, seed);
     }
 
     /**
@@ -97,7 +62,6 @@ public record ClipTrainConfig(int steps, int batchSize, float learningRate, int 
         m.put("train.warmup_steps", Integer.toString(warmupSteps));
         m.put("train.weight_decay", Float.toString(weightDecay));
         m.put("train.seed", Long.toString(seed));
-        m.put("train.targets", targets.id());
         return m;
     }
 
@@ -116,9 +80,8 @@ public record ClipTrainConfig(int steps, int batchSize, float learningRate, int 
         int warmup = (int) number(meta, source, "train.warmup_steps", 0, steps);
         float decay = real(meta, source, "train.weight_decay");
         long seed = number(meta, source, "train.seed", Long.MIN_VALUE, Long.MAX_VALUE);
-        String targets = text(meta, source, "train.targets");
         try {
-            return new ClipTrainConfig(steps, batch, lr, warmup, decay, seed, Targets.of(targets));
+            return new ClipTrainConfig(steps, batch, lr, warmup, decay, seed);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
         }

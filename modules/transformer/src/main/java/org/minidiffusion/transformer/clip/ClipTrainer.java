@@ -17,9 +17,14 @@ import org.minidiffusion.nn.optim.Adam;
 import org.minidiffusion.nn.optim.LearningRateSchedule;
 
 /**
- * Trains a {@link ClipModel} with the symmetric contrastive loss ({@link ClipLoss}) on
- * {@link ImageTextPairs}: AdamW (weight decay on the matrices only), linear warm-up and cosine
- * decay of the learning rate.
+ * Trains a {@link ClipModel} with CLIP's symmetric contrastive loss ({@link ClipLoss}, identity
+ * targets) on {@link ImageTextPairs}: AdamW (weight decay on the matrices only), linear warm-up and
+ * cosine decay of the learning rate.
+ *
+ * <p>A batch may hold several pairs with the same caption; they stay negatives of each other, as in
+ * CLIP. Spreading the targets over identical captions instead ({@link ClipLoss#targets}) would change
+ * nothing: identical token ids give identical text embeddings, hence identical logit columns, and
+ * the loss is then the same function of the weights.
  *
  * <p>The data order (epochs of seeded permutations) is a function of the seed and the step alone,
  * and the checkpoint holds the weights and both optimisers' moments, so a run resumed from
@@ -120,16 +125,14 @@ public final class ClipTrainer {
         for (int i = 0; i < indices.length; i++) {
             ids[i] = data.tokenIds(indices[i]);
         }
-        int[] groups = captionGroups(ids);
-        Tensor targets = config.targets() == ClipTrainConfig.Targets.SAME_CAPTION ? ClipLoss.targets(groups) : null;
-        ClipModel.Output out = model.forward(data.images(indices), ids, targets);
+        ClipModel.Output out = model.forward(data.images(indices), ids, null);     // CLIP's targets: pair i is i
         double value = out.loss().item();
         if (!Double.isFinite(value)) {
             throw new ClipTrainingException("training stopped: the loss is " + value + " at step " + s
                     + "; the weights were not updated and earlier checkpoints are intact. Try a lower learning rate.");
         }
         float scale = ClipLoss.scale(model.logitScale().value()).item();
-        double accuracy = accuracy(out.logitsPerImage(), groups);
+        double accuracy = accuracy(out.logitsPerImage(), captionGroups(ids));
         out.loss().backward();
         double a = decayed.gradNorm();
         double b = notDecayed.gradNorm();

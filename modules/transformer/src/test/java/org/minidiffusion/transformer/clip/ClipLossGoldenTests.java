@@ -2,6 +2,7 @@ package org.minidiffusion.transformer.clip;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.util.Map;
@@ -23,19 +24,20 @@ import org.minidiffusion.testkit.Tolerance;
  * Golden tests of contrastive training's forward and backward pass against PyTorch
  * ({@code tools/golden_clip_loss.py}), on both backends: a joint {@link ClipModel} of a two-layer
  * {@link ClipTextModel} and a three-level {@link ClipImageEncoder} (9x9 images, widths 4, 8, 8), five
- * pairs of which two share a caption. The image and text embeddings, the logits, the loss and the
+ * pairs, two of them with the same caption. The image and text embeddings, the logits, the loss and the
  * gradient of the loss for every parameter (both towers and the log-temperature) are compared under
  * {@link Tolerance#DEFAULT}:
  *
  * <ul>
  *   <li>{@code clip_loss_pairs}: CLIP's loss (Radford et al. 2021, Figure 3), identity targets, the
  *       initial temperature {@code log(1/0.07)};</li>
- *   <li>{@code clip_loss_same_caption}: targets spread over identical captions, and {@code t = 4.7},
- *       beyond {@code log 100}, so the scale is clamped and the temperature's gradient is 0.</li>
+ *   <li>{@code clip_loss_groups}: targets spread over a group of two different captions
+ *       ({@link ClipLoss#targets}), and {@code t = 4.7}, beyond {@code log 100}, so the scale is
+ *       clamped and the temperature's gradient is 0.</li>
  * </ul>
  */
 class ClipLossGoldenTests {
-    static final String[] CASES = {"clip_loss_pairs", "clip_loss_same_caption"};
+    static final String[] CASES = {"clip_loss_pairs", "clip_loss_groups"};
 
     static Stream<Arguments> cases() {
         return GoldenCheck.cases(CASES);
@@ -67,6 +69,27 @@ class ClipLossGoldenTests {
                     name + ": every stored gradient is compared");
             check.finish();
         });
+    }
+
+    /**
+     * Grouping identical captions changes nothing (ClipTrainer's note): in {@code clip_loss_pairs}
+     * captions 0 and 2 are identical, and the loss with them grouped equals CLIP's.
+     */
+    @Test
+    void groupingIdenticalCaptionsGivesClipsLoss() throws IOException {
+        String name = CASES[0];
+        ClipModel model = new ClipModel(
+                new ClipTextModel(ClipTextConfig.fromJson(ClipGoldenTests.resource(name + ".config.json")), true, new Rng(1)),
+                new ClipImageEncoder(ClipImageEncoderConfig.fromJson(ClipGoldenTests.resource(name + ".image_config.json")),
+                        new Rng(2)));
+        SafetensorsFile f = ClipGoldenTests.load(name, Backends.current());
+        model.loadStateDict(GoldenCheck.stateDict(f.metadata(), f::tensor));
+        int[][] ids = ClipGoldenTests.rows(f.tensor("input_ids"));
+        float clip = model.forward(f.tensor("images"), ids, null).loss().item();
+        float grouped = model.forward(f.tensor("images"), ids, ClipLoss.targets(new int[] {0, 1, 0, 3, 4})).loss().item();
+        float apart = model.forward(f.tensor("images"), ids, ClipLoss.targets(new int[] {0, 1, 2, 3, 1})).loss().item();
+        assertEquals(clip, grouped, 1e-5f * clip);
+        assertTrue(Math.abs(apart - clip) > 1e-3f, "grouping different captions changes the loss: " + clip + ", " + apart);
     }
 
     /** With one pair per group, the group targets are the identity and give CLIP's loss. */
