@@ -90,6 +90,7 @@ public final class Demos {
             "                                 labels as the class requested, per class and overall; --out also writes",
             "                                 the grid (default --classifier " + EvaluateCommand.DEFAULT_CLASSIFIER + ")",
             TokenizeCommand.USAGE,
+            ClipTrainCommand.USAGE,
             "  help                           show this text",
             "",
             "backends: put backend-scalar.jar (module org.minidiffusion.backend.scalar) and/or backend-parallel.jar",
@@ -243,6 +244,13 @@ public final class Demos {
                 }
             }
             case "tokenize" -> TokenizeCommand.run(args, out);
+            case "train-clip" -> {
+                Options o = Options.parse(command, args, 1, ClipTrainCommand.OPTIONS, ClipTrainCommand.FLAGS);
+                ClipTrainCommand.Settings settings = ClipTrainCommand.parse(o);
+                try (Backends.Scope scope = useBackend(o, out)) {
+                    ClipTrainCommand.run(settings, out);
+                }
+            }
             default -> throw new UsageException("unknown command '" + command + "'");
         }
     }
