@@ -66,17 +66,17 @@ final class ClipTrainCommand {
     /** AdamW's weight decay of the matrices. */
     static final float WEIGHT_DECAY = 0.1f;
     /** Text encoder layers by default. */
-    static final int DEFAULT_LAYERS = 3;
+    static final int DEFAULT_LAYERS = 4;
     /** The text encoder's width by default. */
-    static final int DEFAULT_WIDTH = 96;
+    static final int DEFAULT_WIDTH = 128;
     /** Attention heads by default. */
     static final int DEFAULT_HEADS = 4;
     /** The context length in tokens by default, start and end tokens included. */
     static final int DEFAULT_CONTEXT = 16;
     /** The size of the joint embedding by default. */
-    static final int DEFAULT_EMBED_DIM = 64;
-    /** The image encoder's widths: after {@code conv_in}, then at 14x14 and 7x7. */
-    static final int[] IMAGE_CHANNELS = {32, 64, 128};
+    static final int DEFAULT_EMBED_DIM = 128;
+    /** The image encoder's widths: after {@code conv_in} (28x28), then at 14x14, 7x7 and 4x4. */
+    static final int[] IMAGE_CHANNELS = {16, 32, 64, 128};
     /** The image encoder's GroupNorm groups. */
     static final int IMAGE_GROUPS = 8;
     /** Pairs held out of training by default, at the end of the split. */
@@ -366,10 +366,14 @@ final class ClipTrainCommand {
         ClipRetrieval.Result retrieval = null;
         if (holdout >= 2) {
             int[] heldOut = IntStream.range(total - holdout, total).toArray();
+            int chunk = Math.min(config.batchSize(), holdout);
             retrieval = ClipRetrieval.measure(model, all, heldOut, config.batchSize());
+            ClipRetrieval.Result byClass = ClipRetrieval.measure(model, all, heldOut, config.batchSize(),
+                    d.images()::label);
             out.printf(Locale.ROOT, "held-out retrieval over %d pairs in groups of %d: image->text top-1 %.3f,"
-                            + " text->image top-1 %.3f (chance %.3f)%n", retrieval.pairs(),
-                    Math.min(config.batchSize(), holdout), retrieval.imageToText(), retrieval.textToImage(), retrieval.chance());
+                            + " text->image top-1 %.3f (chance %.3f); of the same class: %.3f and %.3f (chance %.3f)%n",
+                    retrieval.pairs(), chunk, retrieval.imageToText(), retrieval.textToImage(), retrieval.chance(),
+                    byClass.imageToText(), byClass.textToImage(), byClass.chance());
         }
         out.println("files in " + dir + ":");
         out.printf(Locale.ROOT, "  %-24s the text encoder (CLIPTextModelWithProjection: config.json, model.safetensors)%n",

@@ -66,6 +66,43 @@ public final class ClipModel extends AbstractParameterized {
     }
 
     /**
+     * Returns the projected pooled text embeddings, {@code textEncoder().encode(inputIds, null).textEmbeds()},
+     * computing each distinct sequence once and only up to the last end token of the batch: under the
+     * causal mask a token's state depends on the tokens before it alone, so the padding after each
+     * end token cannot change the pooled output (up to the order of float sums), and repeated
+     * captions share one row whose gradient gathers theirs.
+     *
+     * @param inputIds {@code B} token sequences of one length
+     * @return {@code (B, P)}
+     */
+    public Tensor encodeText(int[][] inputIds) {
+        int b = inputIds.length;
+        int[] row = new int[b];
+        int[] firstOf = new int[b];
+        int distinct = 0;
+        int keep = 1;
+        for (int i = 0; i < b; i++) {
+            row[i] = -1;
+            for (int u = 0; u < distinct && row[i] < 0; u++) {
+                if (java.util.Arrays.equals(inputIds[i], inputIds[firstOf[u]])) {
+                    row[i] = u;
+                }
+            }
+            if (row[i] < 0) {
+                firstOf[distinct] = i;
+                row[i] = distinct++;
+                keep = Math.max(keep, textEncoder.endOfText(inputIds[i]) + 1);
+            }
+        }
+        int[][] unique = new int[distinct][];
+        for (int u = 0; u < distinct; u++) {
+            unique[u] = java.util.Arrays.copyOf(inputIds[firstOf[u]], keep);
+        }
+        Tensor embeds = textEncoder.encode(unique, null).textEmbeds();            // (U, P)
+        return distinct == b ? embeds : embeds.indexSelect(0, row);               // (B, P)
+    }
+
+    /**
      * Runs both towers on a batch of pairs and returns the contrastive loss.
      *
      * @param images   {@code (B, C, H, W)}
@@ -79,7 +116,7 @@ public final class ClipModel extends AbstractParameterized {
                     + inputIds.length + " captions");
         }
         Tensor image = imageEncoder.forward(images);                              // (B, P)
-        Tensor text = textEncoder.encode(inputIds, null).textEmbeds();            // (B, P), pooled at the end token
+        Tensor text = encodeText(inputIds);                                       // (B, P), pooled at the end token
         Tensor logits = ClipLoss.logits(image, text, logitScale.value());         // (B, B)
         return new Output(image, text, logits, ClipLoss.loss(logits, targets));
     }

@@ -225,7 +225,7 @@ public final class ClipTextModel extends AbstractLayer {
      * {@code eos_token_id}, or, for the legacy {@code eos_token_id == 2}, the first largest id (the
      * end token is the last of the vocabulary).
      */
-    private int endOfText(int[] ids) {
+    int endOfText(int[] ids) {
         int at = 0;
         if (config.eosTokenId() == 2) {
             for (int j = 1; j < ids.length; j++) {

@@ -1,5 +1,6 @@
 package org.minidiffusion.transformer.clip;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -90,6 +91,24 @@ class ClipLossGoldenTests {
         float apart = model.forward(f.tensor("images"), ids, ClipLoss.targets(new int[] {0, 1, 2, 3, 1})).loss().item();
         assertEquals(clip, grouped, 1e-5f * clip);
         assertTrue(Math.abs(apart - clip) > 1e-3f, "grouping different captions changes the loss: " + clip + ", " + apart);
+    }
+
+    /** Encoding distinct captions once, cut after the last end token, gives the full encoding. */
+    @Test
+    void encodeTextEqualsTheFullEncoding() {
+        ClipTextConfig c = new ClipTextConfig(50, 16, 40, 2, 4, 9, "quick_gelu", 1e-5f, 6, 49);
+        ClipModel model = new ClipModel(new ClipTextModel(c, true, new Rng(4)).initialiseForTraining(new Rng(5)),
+                new ClipImageEncoder(new ClipImageEncoderConfig(1, 4, new int[] {4}, 2, 1e-5f, 6), new Rng(6)));
+        int[][] ids = {{48, 5, 17, 49, 49, 49, 49, 49, 49}, {48, 9, 49, 49, 49, 49, 49, 49, 49},
+            {48, 5, 17, 49, 49, 49, 49, 49, 49}, {48, 21, 2, 40, 11, 7, 49, 49, 49}};
+        Tensor fast = model.encodeText(ids);
+        Tensor full = model.textEncoder().encode(ids, null).textEmbeds();
+        assertArrayEquals(new int[] {4, 6}, fast.shape().toArray());
+        float[] a = fast.toArray();
+        float[] e = full.toArray();
+        for (int i = 0; i < a.length; i++) {
+            assertEquals(e[i], a[i], 1e-5f * Math.max(1f, Math.abs(e[i])), "element " + i);
+        }
     }
 
     /** With one pair per group, the group targets are the identity and give CLIP's loss. */
