@@ -58,7 +58,7 @@ final class ClipTrainCommand {
     /** The output directory by default. */
     static final Path DEFAULT_OUT = Path.of("runs", "clip");
     /** The steps of a new run by default. */
-    static final int DEFAULT_STEPS = 2000;
+    static final int DEFAULT_STEPS = 1500;
     /** Pairs per step by default. */
     static final int DEFAULT_BATCH = 64;
     /** The peak learning rate by default. */

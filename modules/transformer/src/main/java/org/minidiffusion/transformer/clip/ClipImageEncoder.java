@@ -2,6 +2,7 @@ package org.minidiffusion.transformer.clip;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 import org.minidiffusion.core.api.AbstractLayer;
@@ -95,7 +96,7 @@ public final class ClipImageEncoder extends AbstractLayer {
      * @throws IOException if writing fails
      */
     public void save(Path dir) throws IOException {
-        java.nio.file.Files.createDirectories(dir);
+        Files.createDirectories(dir);
         Safetensors.write(dir.resolve("model.safetensors"), stateDict());
         AtomicFiles.write(dir.resolve("config.json"), (Json.write(config.toJson()) + "\n").getBytes(StandardCharsets.UTF_8));
     }
