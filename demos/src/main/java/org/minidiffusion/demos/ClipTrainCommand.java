@@ -106,11 +106,12 @@ final class ClipTrainCommand {
             "                                 retrieval; writes text_encoder/ (Hugging Face CLIPTextModelWithProjection),",
             "                                 image_encoder/, tokenizer/, checkpoint.safetensors, loss.png and losses.csv",
             "                                 to --out; --resume continues, up to --steps if given (defaults: --out "
-                    + DEFAULT_OUT + " --captions " + CLASS_CAPTIONS + " --steps " + DEFAULT_STEPS,
-            "                                 --batch " + DEFAULT_BATCH + " --lr " + DEFAULT_LR + " --seed 0 --layers "
-                    + DEFAULT_LAYERS + " --width " + DEFAULT_WIDTH + " --heads " + DEFAULT_HEADS + " --context "
-                    + DEFAULT_CONTEXT + " --embed-dim " + DEFAULT_EMBED_DIM + " --holdout " + DEFAULT_HOLDOUT,
-            "                                 --checkpoint-every " + DEFAULT_CHECKPOINT_EVERY + "; --data and --split as train)");
+                    + DEFAULT_OUT + " --captions " + CLASS_CAPTIONS + ",",
+            "                                 --steps " + DEFAULT_STEPS + " --batch " + DEFAULT_BATCH + " --lr " + DEFAULT_LR
+                    + " --seed 0 --layers " + DEFAULT_LAYERS + " --width " + DEFAULT_WIDTH + " --heads " + DEFAULT_HEADS
+                    + " --context " + DEFAULT_CONTEXT + ",",
+            "                                 --embed-dim " + DEFAULT_EMBED_DIM + " --holdout " + DEFAULT_HOLDOUT
+                    + " --checkpoint-every " + DEFAULT_CHECKPOINT_EVERY + "; --data and --split as train)");
 
     /** The options that take a value. */
     static final Set<String> OPTIONS = Set.of("out", "tokenizer", "captions", "data", "split", "steps", "batch", "lr",
