@@ -92,6 +92,7 @@ public final class Demos {
             TokenizeCommand.USAGE,
             CaptionsCommand.USAGE,
             TrainTokenizerCommand.USAGE,
+            ClipTrainCommand.USAGE,
             "  help                           show this text",
             "",
             "backends: put backend-scalar.jar (module org.minidiffusion.backend.scalar) and/or backend-parallel.jar",
@@ -248,6 +249,13 @@ public final class Demos {
             case "captions" -> CaptionsCommand.run(Options.parse(command, args, 1, CaptionsCommand.OPTIONS), out);
             case "train-tokenizer" -> TrainTokenizerCommand.run(Options.parse(command, args, 1,
                     TrainTokenizerCommand.OPTIONS, TrainTokenizerCommand.FLAGS), out);
+            case "train-clip" -> {
+                Options o = Options.parse(command, args, 1, ClipTrainCommand.OPTIONS, ClipTrainCommand.FLAGS);
+                ClipTrainCommand.Settings settings = ClipTrainCommand.parse(o);
+                try (Backends.Scope scope = useBackend(o, out)) {
+                    ClipTrainCommand.run(settings, out);
+                }
+            }
             default -> throw new UsageException("unknown command '" + command + "'");
         }
     }

@@ -2,6 +2,9 @@ package org.minidiffusion.transformer.clip;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.minidiffusion.nn.config.ConfigJson;
 
 /**
@@ -59,6 +62,30 @@ public record ClipTextConfig(int vocabSize, int hiddenSize, int intermediateSize
     /** Returns the head dim, {@code hidden_size / num_attention_heads}. */
     public int headDim() {
         return hiddenSize / numAttentionHeads;
+    }
+
+    /**
+     * Returns the keys of Hugging Face's {@code config.json} of a {@code CLIPTextModelWithProjection},
+     * which {@link #fromJson(Path)} reads back to an equal record.
+     *
+     * @return an ordered map for {@link org.minidiffusion.io.Json#write}; add {@code bos_token_id} and
+     *         {@code pad_token_id} for the tokenizer if wanted
+     */
+    public Map<String, Object> toJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("architectures", List.of("CLIPTextModelWithProjection"));
+        m.put("model_type", "clip_text_model");
+        m.put("vocab_size", vocabSize);
+        m.put("hidden_size", hiddenSize);
+        m.put("intermediate_size", intermediateSize);
+        m.put("num_hidden_layers", numHiddenLayers);
+        m.put("num_attention_heads", numAttentionHeads);
+        m.put("max_position_embeddings", maxPositionEmbeddings);
+        m.put("hidden_act", hiddenAct);
+        m.put("layer_norm_eps", layerNormEps);
+        m.put("projection_dim", projectionDim);
+        m.put("eos_token_id", eosTokenId);
+        return m;
     }
 
     /**

@@ -1,17 +1,23 @@
 package org.minidiffusion.transformer.clip;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import org.minidiffusion.core.api.AbstractLayer;
+import org.minidiffusion.core.api.Parameter;
 import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.Tensor;
+import org.minidiffusion.io.AtomicFiles;
+import org.minidiffusion.io.Json;
 import org.minidiffusion.io.Safetensors;
 import org.minidiffusion.io.SafetensorsFile;
 import org.minidiffusion.nn.Attention;
 import org.minidiffusion.nn.Embedding;
+import org.minidiffusion.nn.Init;
 import org.minidiffusion.nn.LayerList;
 import org.minidiffusion.nn.LayerNorm;
 import org.minidiffusion.nn.Linear;
@@ -78,6 +84,66 @@ public final class ClipTextModel extends AbstractLayer {
             throw new IOException(safetensors + ": " + e.getMessage(), e);
         }
         return model;
+    }
+
+    /**
+     * Writes {@code config.json} (Hugging Face's keys, {@link ClipTextConfig#toJson} plus
+     * {@code extraConfig}) and {@code model.safetensors} (Hugging Face's names) into a directory,
+     * each atomically, so that {@link #load} and {@code CLIPTextModelWithProjection.from_pretrained}
+     * read them.
+     *
+     * @param dir         the directory, created if missing
+     * @param extraConfig further keys for {@code config.json}, such as {@code bos_token_id}
+     * @throws IOException if writing fails
+     */
+    public void save(Path dir, Map<String, Object> extraConfig) throws IOException {
+        Files.createDirectories(dir);
+        Map<String, Object> json = config.toJson();
+        json.putAll(extraConfig);
+        Safetensors.write(dir.resolve("model.safetensors"), stateDict(), Map.of("format", "pt"));
+        AtomicFiles.write(dir.resolve("config.json"), (Json.write(json) + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Re-initialises every parameter for training from scratch as Hugging Face's
+     * {@code CLIPPreTrainedModel._init_weights} does (factor 1): embeddings from {@code N(0, 0.02²)};
+     * in each block, {@code q/k/v_proj} with std {@code D^-1/2 (2·layers)^-1/2}, {@code out_proj}
+     * with {@code D^-1/2}, {@code fc1} with {@code (2D)^-1/2}, {@code fc2} with
+     * {@code D^-1/2 (2·layers)^-1/2}; the text projection with {@code D^-1/2}; biases 0, LayerNorms 1 and 0.
+     *
+     * @param rng the generator
+     * @return this model
+     */
+    public ClipTextModel initialiseForTraining(Rng rng) {
+        double d = config.hiddenSize();
+        float inProj = (float) (Math.pow(d, -0.5) * Math.pow(2.0 * config.numHiddenLayers(), -0.5));
+        float outProj = (float) Math.pow(d, -0.5);
+        float fc = (float) Math.pow(2 * d, -0.5);
+        for (Map.Entry<String, Parameter> e : parameters().entrySet()) {
+            String name = e.getKey();
+            Parameter p = e.getValue();
+            int[] shape = p.shape().toArray();
+            Tensor value;
+            if (name.endsWith(".bias")) {
+                value = Tensor.zeros(shape);
+            } else if (name.contains("layer_norm")) {
+                value = Tensor.ones(shape);
+            } else if (name.contains("embeddings.")) {
+                value = Init.normal(rng, 0.02f, shape);
+            } else if (name.contains("_proj.weight") && !name.contains("out_proj") && !name.startsWith("text_projection")) {
+                value = Init.normal(rng, inProj, shape);              // q_proj, k_proj, v_proj
+            } else if (name.contains("out_proj") || name.startsWith("text_projection")) {
+                value = Init.normal(rng, outProj, shape);
+            } else if (name.contains("fc1")) {
+                value = Init.normal(rng, fc, shape);
+            } else if (name.contains("fc2")) {
+                value = Init.normal(rng, inProj, shape);
+            } else {
+                throw new IllegalStateException("ClipTextModel.initialiseForTraining: no rule for " + name);
+            }
+            p.set(value);
+        }
+        return this;
     }
 
     /**
@@ -159,7 +225,7 @@ public final class ClipTextModel extends AbstractLayer {
      * {@code eos_token_id}, or, for the legacy {@code eos_token_id == 2}, the first largest id (the
      * end token is the last of the vocabulary).
      */
-    private int endOfText(int[] ids) {
+    int endOfText(int[] ids) {
         int at = 0;
         if (config.eosTokenId() == 2) {
             for (int j = 1; j < ids.length; j++) {

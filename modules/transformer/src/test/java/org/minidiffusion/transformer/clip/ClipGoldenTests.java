@@ -122,7 +122,12 @@ class ClipGoldenTests {
             expected.add(c + ".config.json");
         }
         expected.add("t5_buckets.safetensors");
-        assertEquals(expected, files, "golden files and the cases of ClipGoldenTests and T5GoldenTests differ");
+        for (String c : ClipLossGoldenTests.CASES) {
+            expected.add(c + ".safetensors");
+            expected.add(c + ".config.json");
+            expected.add(c + ".image_config.json");
+        }
+        assertEquals(expected, files, "golden files and the cases of ClipGoldenTests, ClipLossGoldenTests and T5GoldenTests differ");
     }
 
     private static long gradCount(SafetensorsFile f) {
