@@ -159,7 +159,10 @@ final class SimdGemm {
         }
     }
 
-    /** Writes, or adds, the top-left {@code (rows, cols)} of {@code tile} transposed: (r, j) to {@code ct[o + j ldct + r]}. */
+    /**
+     * Writes, or adds, the top-left {@code (rows, cols)} of {@code tile} transposed,
+     * element {@code (r, j)} to {@code ct[o + j * ldct + r]}.
+     */
     private static void storeTransposed(float[] tile, float[] ct, int o, int ldct, int rows, int cols, boolean add) {
         for (int j = 0; j < cols; j++, o += ldct) {
             for (int r = 0; r < rows; r++) {

@@ -527,7 +527,8 @@ final class OpCases {
         conv("wide 1x1 batch 3, 33 outputs", 1.0 / 8, 1, 0, 1, new int[] {3, 19, 5, 7}, new int[] {33, 19, 1, 1});
         conv("wide 3x3 pad 1, 207 im2col rows", 1.0 / 8, 1, 1, 1, new int[] {2, 23, 6, 6}, new int[] {64, 23, 3, 3});
         // 765 (image, pixel) terms per weight: a contraction of several blocks that span images
-        conv("wide 3x3 pad 1 batch 3, 35 outputs", 1.0 / 32, 1, 1, 1, new int[] {3, 4, 17, 15}, new int[] {35, 4, 3, 3});
+        conv("wide 3x3 pad 1 batch 3, 35 outputs", 1.0 / 32, 1, 1, 1, new int[] {3, 4, 17, 15},
+                new int[] {35, 4, 3, 3});
 
         add("upsampleNearest", "factor 2", one(x -> x.upsampleNearest(2)), in(N, 1, 2, 3, 4));
         add("upsampleNearest", "factor 3", one(x -> x.upsampleNearest(3)), in(N, 1, 2, 2, 3));
