@@ -83,8 +83,12 @@ final class NormLoops {
      * ({@code w} null for 1): {@code out[0] = Σ dy} and {@code out[1] = Σ dy·(x[from + i] − mu)}.
      */
     static void gradSums(boolean simd, float[] g, float[] x, int from, int n, float[] w, double mu, double[] out) {
+        if (simd && w == null) {
+            SimdNorms.gradSums(g, x, from, n, mu, out);
+            return;
+        }
         if (simd) {
-            SimdNorms.gradSums(g, x, from, n, w, mu, out);
+            SimdNorms.gradSumsScaled(g, x, from, n, w, mu, out);
             return;
         }
         double a0 = 0;
@@ -116,16 +120,16 @@ final class NormLoops {
      */
     static void addColumns(boolean simd, float[] g, float[] x, int from, int n, double mu, double r,
                            double[] sumDyXHat, int at, double[] sumDy) {
-        if (simd) {
-            SimdNorms.addColumns(g, x, from, n, mu, r, sumDyXHat, at, sumDy);
-            return;
-        }
-        if (sumDyXHat != null) {
+        if (sumDyXHat != null && simd) {
+            SimdNorms.addDyXHat(g, x, from, n, mu, r, sumDyXHat, at);
+        } else if (sumDyXHat != null) {
             for (int i = 0; i < n; i++) {
                 sumDyXHat[at + i] += g[from + i] * ((x[from + i] - mu) * r);
             }
         }
-        if (sumDy != null) {
+        if (sumDy != null && simd) {
+            SimdNorms.addDy(g, from, n, sumDy, at);
+        } else if (sumDy != null) {
             for (int i = 0; i < n; i++) {
                 sumDy[at + i] += g[from + i];
             }
@@ -138,10 +142,18 @@ final class NormLoops {
      */
     static void normalise(boolean simd, float[] x, int from, int n, float muHi, float muLo, float r, float[] gamma,
                           float[] beta, float[] out) {
-        if (simd) {
-            SimdNorms.normalise(x, from, n, muHi, muLo, r, gamma, beta, out);
+        if (simd && gamma == null && beta == null) {
+            SimdNorms.normalise(x, from, n, muHi, muLo, r, out);
             return;
         }
+        if (simd && gamma != null) {
+            if (beta == null) {
+                SimdNorms.normaliseScaled(x, from, n, muHi, muLo, r, gamma, out);
+            } else {
+                SimdNorms.normaliseAffine(x, from, n, muHi, muLo, r, gamma, beta, out);
+            }
+            return;
+        } // a shift without a scale, which no layer uses, takes the plain loop
         for (int i = 0; i < n; i++) {
             float v = ((x[from + i] - muHi) - muLo) * r;
             v = gamma == null ? v : v * gamma[i];
@@ -155,8 +167,12 @@ final class NormLoops {
      */
     static void gradInput(boolean simd, float[] g, float[] x, int from, int n, float[] w, float p, float muHi,
                           float muLo, float q, float s, float[] gradX) {
+        if (simd && w == null) {
+            SimdNorms.gradInput(g, x, from, n, p, muHi, muLo, q, s, gradX);
+            return;
+        }
         if (simd) {
-            SimdNorms.gradInput(g, x, from, n, w, p, muHi, muLo, q, s, gradX);
+            SimdNorms.gradInputScaled(g, x, from, n, w, p, muHi, muLo, q, s, gradX);
             return;
         }
         for (int i = 0; i < n; i++) {

@@ -11,11 +11,13 @@ import jdk.incubator.vector.VectorSpecies;
  * floats widened a vector at a time (which the JIT does not do for a plain loop), and the float
  * element-wise passes.
  *
- * <p>Loaded only when {@link Simd} has found the module, like {@link SimdSums}. Each method has a
- * plain-Java twin in {@link NormLoops} that computes the same formula. The element-wise passes
- * round exactly as their twins (no fused multiply-add), so they agree bit for bit; the sums are added
- * lane by lane and then across lanes, an order that differs from the plain loop's by rounding in
- * {@code double} only.
+ * <p>Loaded only when {@link Simd} has found the module, like {@link SimdSums}. Each method is one
+ * case of a plain-Java loop in {@link NormLoops}, which picks it: one method per case (with or
+ * without a scale, a shift), not a branch inside a vector loop, so that the JIT compiles each from
+ * a profile of its own and keeps its vectors in registers instead of boxing them. The element-wise
+ * passes round exactly as the plain loops (no fused multiply-add), so they agree bit for bit; the
+ * sums are added lane by lane and then across lanes, an order that differs from the plain loop's by
+ * rounding in {@code double} only.
  */
 final class SimdNorms {
 
@@ -36,6 +38,8 @@ final class SimdNorms {
     private static DoubleVector widen(float[] a, int from) {
         return (DoubleVector) FloatVector.fromArray(HALF, a, from).convertShape(VectorOperators.F2D, D, 0);
     }
+
+    // ------------------------------------------------------------------ sums in double
 
     /** See {@link NormLoops#sum}. */
     static double sum(float[] x, int from, int n) {
@@ -82,31 +86,21 @@ final class SimdNorms {
         return s;
     }
 
-    /** See {@link NormLoops#gradSums}. */
-    static void gradSums(float[] g, float[] x, int from, int n, float[] w, double mu, double[] out) {
+    /** {@link NormLoops#gradSums} without a scale: {@code dy = g}. */
+    static void gradSums(float[] g, float[] x, int from, int n, double mu, double[] out) {
         DoubleVector vmu = DoubleVector.broadcast(D, mu);
         DoubleVector sumDy = DoubleVector.zero(D);
         DoubleVector sumDyXc = DoubleVector.zero(D);
         int i = 0;
-        int end = D.loopBound(n);
-        // one loop per case, so that no branch in a vector loop can send the JIT back to boxed vectors
-        if (w == null) {
-            for (; i < end; i += D.length()) {
-                DoubleVector dy = widen(g, from + i);
-                sumDy = sumDy.add(dy);
-                sumDyXc = dy.fma(widen(x, from + i).sub(vmu), sumDyXc);
-            }
-        } else {
-            for (; i < end; i += D.length()) {
-                DoubleVector dy = widen(g, from + i).mul(widen(w, i));
-                sumDy = sumDy.add(dy);
-                sumDyXc = dy.fma(widen(x, from + i).sub(vmu), sumDyXc);
-            }
+        for (int end = D.loopBound(n); i < end; i += D.length()) {
+            DoubleVector dy = widen(g, from + i);
+            sumDy = sumDy.add(dy);
+            sumDyXc = dy.fma(widen(x, from + i).sub(vmu), sumDyXc);
         }
         double a = sumDy.reduceLanes(VectorOperators.ADD);
         double b = sumDyXc.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
-            double dy = w == null ? g[from + i] : (double) g[from + i] * w[i];
+            double dy = g[from + i];
             a += dy;
             b += dy * (x[from + i] - mu);
         }
@@ -114,84 +108,115 @@ final class SimdNorms {
         out[1] = b;
     }
 
-    /** See {@link NormLoops#addColumns}. */
-    static void addColumns(float[] g, float[] x, int from, int n, double mu, double r, double[] sumDyXHat, int at,
-                           double[] sumDy) {
-        int end = D.loopBound(n);
-        if (sumDyXHat != null) {
-            DoubleVector vmu = DoubleVector.broadcast(D, mu);
-            int i = 0;
-            for (; i < end; i += D.length()) {
-                DoubleVector xHat = widen(x, from + i).sub(vmu).mul(r);
-                widen(g, from + i).fma(xHat, DoubleVector.fromArray(D, sumDyXHat, at + i)).intoArray(sumDyXHat, at + i);
-            }
-            for (; i < n; i++) {
-                sumDyXHat[at + i] += g[from + i] * ((x[from + i] - mu) * r);
-            }
+    /** {@link NormLoops#gradSums} with a scale: {@code dy = g·w}. */
+    static void gradSumsScaled(float[] g, float[] x, int from, int n, float[] w, double mu, double[] out) {
+        DoubleVector vmu = DoubleVector.broadcast(D, mu);
+        DoubleVector sumDy = DoubleVector.zero(D);
+        DoubleVector sumDyXc = DoubleVector.zero(D);
+        int i = 0;
+        for (int end = D.loopBound(n); i < end; i += D.length()) {
+            DoubleVector dy = widen(g, from + i).mul(widen(w, i));
+            sumDy = sumDy.add(dy);
+            sumDyXc = dy.fma(widen(x, from + i).sub(vmu), sumDyXc);
         }
-        if (sumDy != null) {
-            int i = 0;
-            for (; i < end; i += D.length()) {
-                widen(g, from + i).add(DoubleVector.fromArray(D, sumDy, at + i)).intoArray(sumDy, at + i);
-            }
-            for (; i < n; i++) {
-                sumDy[at + i] += g[from + i];
-            }
+        double a = sumDy.reduceLanes(VectorOperators.ADD);
+        double b = sumDyXc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            double dy = (double) g[from + i] * w[i];
+            a += dy;
+            b += dy * (x[from + i] - mu);
+        }
+        out[0] = a;
+        out[1] = b;
+    }
+
+    /** The {@code sumDyXHat} half of {@link NormLoops#addColumns}. */
+    static void addDyXHat(float[] g, float[] x, int from, int n, double mu, double r, double[] sumDyXHat, int at) {
+        DoubleVector vmu = DoubleVector.broadcast(D, mu);
+        int i = 0;
+        for (int end = D.loopBound(n); i < end; i += D.length()) {
+            DoubleVector xHat = widen(x, from + i).sub(vmu).mul(r);
+            widen(g, from + i).fma(xHat, DoubleVector.fromArray(D, sumDyXHat, at + i)).intoArray(sumDyXHat, at + i);
+        }
+        for (; i < n; i++) {
+            sumDyXHat[at + i] += g[from + i] * ((x[from + i] - mu) * r);
         }
     }
 
-    /** See {@link NormLoops#normalise}. */
-    static void normalise(float[] x, int from, int n, float muHi, float muLo, float r, float[] gamma, float[] beta,
-                          float[] out) {
+    /** The {@code sumDy} half of {@link NormLoops#addColumns}. */
+    static void addDy(float[] g, int from, int n, double[] sumDy, int at) {
         int i = 0;
-        int end = F.loopBound(n);
-        if (gamma != null && beta != null) {
-            for (; i < end; i += F.length()) {
-                FloatVector.fromArray(F, x, from + i).sub(muHi).sub(muLo).mul(r).mul(FloatVector.fromArray(F, gamma, i))
-                        .add(FloatVector.fromArray(F, beta, i)).intoArray(out, from + i);
-            }
-        } else if (gamma != null) {
-            for (; i < end; i += F.length()) {
-                FloatVector.fromArray(F, x, from + i).sub(muHi).sub(muLo).mul(r).mul(FloatVector.fromArray(F, gamma, i))
-                        .intoArray(out, from + i);
-            }
-        } else if (beta != null) {
-            for (; i < end; i += F.length()) {
-                FloatVector.fromArray(F, x, from + i).sub(muHi).sub(muLo).mul(r).add(FloatVector.fromArray(F, beta, i))
-                        .intoArray(out, from + i);
-            }
-        } else {
-            for (; i < end; i += F.length()) {
-                FloatVector.fromArray(F, x, from + i).sub(muHi).sub(muLo).mul(r).intoArray(out, from + i);
-            }
+        for (int end = D.loopBound(n); i < end; i += D.length()) {
+            widen(g, from + i).add(DoubleVector.fromArray(D, sumDy, at + i)).intoArray(sumDy, at + i);
         }
         for (; i < n; i++) {
-            float v = ((x[from + i] - muHi) - muLo) * r;
-            v = gamma == null ? v : v * gamma[i];
-            out[from + i] = beta == null ? v : v + beta[i];
+            sumDy[at + i] += g[from + i];
         }
     }
 
-    /** See {@link NormLoops#gradInput}. */
-    static void gradInput(float[] g, float[] x, int from, int n, float[] w, float p, float muHi, float muLo,
-                          float q, float s, float[] gradX) {
+    // ------------------------------------------------------------------ element-wise passes in float
+
+    /** {@link NormLoops#normalise} without scale and shift. */
+    static void normalise(float[] x, int from, int n, float muHi, float muLo, float r, float[] out) {
         int i = 0;
-        int end = F.loopBound(n);
-        if (w == null) {
-            for (; i < end; i += F.length()) {
-                FloatVector xc = FloatVector.fromArray(F, x, from + i).sub(muHi).sub(muLo);
-                FloatVector.fromArray(F, g, from + i).mul(p).add(xc.mul(q)).add(s).intoArray(gradX, from + i);
-            }
-        } else {
-            for (; i < end; i += F.length()) {
-                FloatVector dy = FloatVector.fromArray(F, g, from + i).mul(FloatVector.fromArray(F, w, i));
-                FloatVector xc = FloatVector.fromArray(F, x, from + i).sub(muHi).sub(muLo);
-                dy.mul(p).add(xc.mul(q)).add(s).intoArray(gradX, from + i);
-            }
+        for (int end = F.loopBound(n); i < end; i += F.length()) {
+            FloatVector.fromArray(F, x, from + i).sub(muHi).sub(muLo).mul(r).intoArray(out, from + i);
         }
         for (; i < n; i++) {
-            float dy = w == null ? g[from + i] : g[from + i] * w[i];
-            gradX[from + i] = dy * p + ((x[from + i] - muHi) - muLo) * q + s;
+            out[from + i] = ((x[from + i] - muHi) - muLo) * r;
+        }
+    }
+
+    /** {@link NormLoops#normalise} with a scale and no shift. */
+    static void normaliseScaled(float[] x, int from, int n, float muHi, float muLo, float r, float[] gamma,
+                                float[] out) {
+        int i = 0;
+        for (int end = F.loopBound(n); i < end; i += F.length()) {
+            FloatVector.fromArray(F, x, from + i).sub(muHi).sub(muLo).mul(r).mul(FloatVector.fromArray(F, gamma, i))
+                    .intoArray(out, from + i);
+        }
+        for (; i < n; i++) {
+            out[from + i] = ((x[from + i] - muHi) - muLo) * r * gamma[i];
+        }
+    }
+
+    /** {@link NormLoops#normalise} with a scale and a shift. */
+    static void normaliseAffine(float[] x, int from, int n, float muHi, float muLo, float r, float[] gamma,
+                                float[] beta, float[] out) {
+        int i = 0;
+        for (int end = F.loopBound(n); i < end; i += F.length()) {
+            FloatVector.fromArray(F, x, from + i).sub(muHi).sub(muLo).mul(r).mul(FloatVector.fromArray(F, gamma, i))
+                    .add(FloatVector.fromArray(F, beta, i)).intoArray(out, from + i);
+        }
+        for (; i < n; i++) {
+            out[from + i] = ((x[from + i] - muHi) - muLo) * r * gamma[i] + beta[i];
+        }
+    }
+
+    /** {@link NormLoops#gradInput} without a scale: {@code dy = g}. */
+    static void gradInput(float[] g, float[] x, int from, int n, float p, float muHi, float muLo, float q, float s,
+                          float[] gradX) {
+        int i = 0;
+        for (int end = F.loopBound(n); i < end; i += F.length()) {
+            FloatVector xc = FloatVector.fromArray(F, x, from + i).sub(muHi).sub(muLo);
+            FloatVector.fromArray(F, g, from + i).mul(p).add(xc.mul(q)).add(s).intoArray(gradX, from + i);
+        }
+        for (; i < n; i++) {
+            gradX[from + i] = g[from + i] * p + ((x[from + i] - muHi) - muLo) * q + s;
+        }
+    }
+
+    /** {@link NormLoops#gradInput} with a scale: {@code dy = g·w}. */
+    static void gradInputScaled(float[] g, float[] x, int from, int n, float[] w, float p, float muHi, float muLo,
+                                float q, float s, float[] gradX) {
+        int i = 0;
+        for (int end = F.loopBound(n); i < end; i += F.length()) {
+            FloatVector dy = FloatVector.fromArray(F, g, from + i).mul(FloatVector.fromArray(F, w, i));
+            FloatVector xc = FloatVector.fromArray(F, x, from + i).sub(muHi).sub(muLo);
+            dy.mul(p).add(xc.mul(q)).add(s).intoArray(gradX, from + i);
+        }
+        for (; i < n; i++) {
+            gradX[from + i] = g[from + i] * w[i] * p + ((x[from + i] - muHi) - muLo) * q + s;
         }
     }
 
