@@ -16,13 +16,13 @@ import org.minidiffusion.vae.AutoencoderKLConfig;
  * (4 for {@code micro}).
  */
 enum VaeSize {
-    /** block_out_channels (8, 8, 16), 4 groups: about 50k parameters; for tests and smoke runs. */
+    /** block_out_channels (8, 8, 16), 4 groups: 48k parameters; for tests and smoke runs. */
     MICRO(new int[] {8, 8, 16}, 4),
-    /** block_out_channels (16, 32, 32): about 340k parameters, 1.4 MB of float32. */
+    /** block_out_channels (16, 32, 32): 242k parameters, 0.97 MB of float32. */
     TINY(new int[] {16, 32, 32}, 8),
-    /** block_out_channels (16, 32, 64): about 680k parameters, 2.7 MB of float32. */
+    /** block_out_channels (16, 32, 64): 681k parameters, 2.7 MB of float32. */
     SMALL(new int[] {16, 32, 64}, 8),
-    /** block_out_channels (32, 64, 64): about 950k parameters, 3.8 MB of float32. */
+    /** block_out_channels (32, 64, 64): 953k parameters, 3.8 MB of float32. */
     BASE(new int[] {32, 64, 64}, 8);
 
     /** Channels of the latent. */

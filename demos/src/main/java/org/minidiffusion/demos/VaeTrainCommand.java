@@ -92,8 +92,8 @@ final class VaeTrainCommand {
     static final int DEFAULT_CHECKPOINT_EVERY = 100;
     /** Test images whose PSNR is measured, by default: the whole test split. */
     static final int DEFAULT_EVAL_IMAGES = 10_000;
-    /** Training images whose latents give the scaling factors, by default. */
-    static final int DEFAULT_STATS_IMAGES = 10_000;
+    /** Training images whose latents give the scaling factors, by default (512,000 latent values). */
+    static final int DEFAULT_STATS_IMAGES = 2_000;
     /** Images per forward pass when measuring. */
     static final int EVAL_BATCH = 100;
     /** The value of the padding: the background of Fashion-MNIST, black, in {@code [-1, 1]}. */
@@ -309,8 +309,8 @@ final class VaeTrainCommand {
         }
         try (PrintStream log = openLog(s.out())) {
             VaeTrainReport report = new VaeTrainReport(out, log, s.out(), trainer.config());
-            report.plan(run.size(), trainer.model(), run.train().size(), run.test().size(), run.dataDir(),
-                    s.checkpointEvery(), first);
+            report.plan(run.size(), trainer.model(), run.train().size(), run.test().size(),
+                    Math.min(s.evalImages(), run.test().size()), run.dataDir(), s.checkpointEvery(), first);
             train(trainer, s, curves, report);
             if (trainer.completedSteps() < total) {
                 report.line(String.format(Locale.ROOT, "stopped after step %d of %d as --stop-after asked; continue"

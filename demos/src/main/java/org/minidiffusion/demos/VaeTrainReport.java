@@ -70,12 +70,13 @@ final class VaeTrainReport {
      * @param vae             the autoencoder trained
      * @param trainImages     the number of training images
      * @param testImages      the number of test images
+     * @param evalImages      how many of them PSNR is measured on
      * @param dataDir         their directory
      * @param checkpointEvery steps between checkpoints
      * @param first           the steps done before this run (after a resume)
      */
-    void plan(String size, AutoencoderKL vae, int trainImages, int testImages, Path dataDir, int checkpointEvery,
-              long first) {
+    void plan(String size, AutoencoderKL vae, int trainImages, int testImages, int evalImages, Path dataDir,
+              int checkpointEvery, long first) {
         AutoencoderKLConfig c = vae.config();
         long parameters = vae.parameters().values().stream().mapToLong(p -> p.shape().numel()).sum();
         int f = c.downsamplingFactor();
@@ -86,8 +87,9 @@ final class VaeTrainReport {
                 c.layersPerBlock() == 1 ? "" : "s", c.normNumGroups(), parameters, parameters * 4 / 1e6));
         line(String.format(Locale.ROOT, "  %dx%d images (padded with the background) -> latents %dx%dx%d", c.sampleSize(),
                 c.sampleSize(), c.latentChannels(), c.sampleSize() / f, c.sampleSize() / f));
-        line(String.format(Locale.ROOT, "  on the %,d train images of %s; PSNR on its %,d test images", trainImages,
-                dataDir, testImages));
+        line(String.format(Locale.ROOT, "  on the %,d train images of %s; PSNR on %s%,d test images", trainImages,
+                dataDir, evalImages < testImages ? String.format(Locale.ROOT, "%,d of its ", evalImages) : "its ",
+                testImages));
         line(String.format(Locale.ROOT, "  %d steps of %d images: AdamW lr %s, %d warm-up steps then cosine decay, loss"
                         + " = MSE + beta * KL / pixels with beta %s, seed %d", config.steps(), config.batchSize(),
                 config.learningRate(), config.warmupSteps(), config.beta(), config.seed()));
