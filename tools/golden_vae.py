@@ -11,7 +11,9 @@ It writes, per case, to modules/vae/src/test/resources/golden/:
     <case>.config.json   the architecture as diffusers' config.json for AutoencoderKL
 
 and those files are committed; ``AutoencoderKLGoldenTests`` reads them without Python. The output
-is deterministic (fixed seeds, CPU only), so re-running rewrites identical bytes.
+is deterministic (fixed seeds, CPU only), so re-running rewrites identical bytes, except for gradients
+that are zero in exact arithmetic (the attention's ``to_k.bias``), whose rounding noise (1e-16) differs
+between PyTorch builds.
 
 The model below is written from the latent-diffusion paper (Rombach et al. 2022, section 3 and
 appendix G) and the public diffusers sources (``autoencoder_kl.py``, ``vae.py``, ``resnet.py``,
@@ -32,6 +34,12 @@ are rounded to float32. Tensors of a case:
 * ``grad_output`` (for ``decoded``) and ``grad_kl`` (for ``kl``), random, and ``grad.<name>``: the
   gradients of the scalar ``loss = sum(decoded * grad_output) + sum(kl * grad_kl)`` with respect to
   ``x`` (``grad.x``) and every parameter; ``loss`` itself, of shape (1).
+
+The training-loss case ``vae_loss`` (``VaeObjectiveGoldenTests``) instead stores greyscale images
+``x`` in [-1, 1], the noise ``eps``, ``beta`` (shape (1)), the objective's terms
+``reconstruction = mean((decode(z) - x)^2)``, ``kl`` (the batch mean of the per-image KL) and
+``loss = reconstruction + beta * kl / P`` with ``P = C*H*W`` (the negative ELBO of Kingma and Welling
+2014, eq. 10, with a Gaussian decoder), and ``grad.<name>``, the gradients of ``loss``.
 """
 import copy
 import json
@@ -43,7 +51,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from golden_layers import (ROOT, WRITTEN, affine, randn, round_params_to_f32,  # noqa: E402
+from golden_layers import (ROOT, WRITTEN, affine, f32, randn, round_params_to_f32,  # noqa: E402
                            write_safetensors)
 
 OUT = ROOT / "modules/vae/src/test/resources/golden"
@@ -279,6 +287,39 @@ def float32_noise(vae, cfg, golden):
           "per tensor (%s)" % (*worst["plain"], *worst["scaled"]))
 
 
+def loss_case(name, cfg, batch, size, seed, beta):
+    """The training objective of VaeObjective.java: reconstruction MSE + beta * KL / P, and its gradients."""
+    torch.manual_seed(seed)
+    vae = AutoencoderKL(cfg)
+    for m in vae.modules():
+        if isinstance(m, nn.GroupNorm):
+            affine(m, scale=0.2)
+    round_params_to_f32(vae)
+    lat, f = cfg["latent_channels"], 2 ** (len(cfg["block_out_channels"]) - 1)
+    x = f32(torch.rand(batch, cfg["in_channels"], size, size, dtype=torch.float32) * 2 - 1)
+    eps = randn(batch, lat, size // f, size // f)
+    mean, logvar = vae.encode(x)
+    z = mean + torch.exp(0.5 * logvar) * eps          # reparameterisation (Kingma and Welling 2014, eq. 10)
+    decoded = vae.decode(z)
+    reconstruction = torch.mean((decoded - x) ** 2)
+    k = torch.mean(kl(mean, logvar))
+    pixels = cfg["in_channels"] * size * size
+    loss = reconstruction + beta * k / pixels
+    vae.zero_grad()
+    loss.backward()
+    tensors = dict(vae.state_dict())
+    tensors.update(x=x, eps=eps, beta=torch.tensor([beta]), decoded=decoded,
+                   reconstruction=reconstruction.reshape(1), kl=k.reshape(1), loss=loss.reshape(1))
+    for n, p in vae.named_parameters():
+        assert p.grad is not None and p.grad.abs().max() > 0, n
+        tensors["grad." + n] = p.grad
+    meta = dict(case=name, params=",".join(vae.state_dict().keys()))
+    write_safetensors(OUT / (name + ".safetensors"), tensors, meta)
+    (OUT / (name + ".config.json")).write_text(json.dumps(dict(_class_name="AutoencoderKL", **cfg), indent=2) + "\n")
+    print(f"{name}: reconstruction {reconstruction.item():.5f}, kl {k.item():.4f}, beta * kl / P "
+          f"{beta * k.item() / pixels:.5f}, loss {loss.item():.5f}")
+
+
 def base_config(**changes):
     cfg = dict(in_channels=3, out_channels=3, down_block_types=None, up_block_types=None, block_out_channels=[8, 16],
                layers_per_block=1, act_fn="silu", latent_channels=4, norm_num_groups=4, sample_size=8,
@@ -301,6 +342,11 @@ def main():
                                      sample_size=16, scaling_factor=1.5305, shift_factor=0.0609,
                                      use_quant_conv=False, use_post_quant_conv=False),
          batch=1, size=16, seed=1200)
+    # The training objective on a greyscale autoencoder shaped like the Fashion-MNIST one (three levels,
+    # latent 4 at a quarter of the side), small: a beta at which the KL term moves the gradients.
+    loss_case("vae_loss", base_config(in_channels=1, out_channels=1, block_out_channels=[4, 8, 8], latent_channels=4,
+                                      sample_size=16, scaling_factor=1.0, shift_factor=0.0),
+              batch=2, size=16, seed=1300, beta=16.0)
     for path, size in WRITTEN:
         print(f"{size:8d}  {path.relative_to(ROOT)}")
 

@@ -17,5 +17,6 @@ module org.minidiffusion.demos {
     requires org.minidiffusion.text;
     requires org.minidiffusion.dit;
     requires org.minidiffusion.transformer;
+    requires org.minidiffusion.vae;
     requires java.management;
 }

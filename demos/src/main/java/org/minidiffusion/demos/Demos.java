@@ -69,6 +69,7 @@ public final class Demos {
             "                                 --sample-every: a tenth of --steps, at least " + TrainCommand.MIN_SAMPLE_EVERY
                     + "; --split: t10k for the built-in data,",
             "                                 else train if --data has it)",
+            VaeTrainCommand.USAGE,
             "  generate [--model FILE] [--out PNG] [--sampler ddim|ddpm] [--steps N] [--eta X] [--guidance X] [--seed N]",
             "           [--count N] [--backend ID]",
             "                                 sample --count images into a PNG grid with one row per class; --model also",
@@ -221,6 +222,13 @@ public final class Demos {
                 TrainCommand.Settings settings = TrainCommand.parse(o);
                 try (Backends.Scope scope = useBackend(o, out)) {
                     TrainCommand.run(settings, out);
+                }
+            }
+            case "train-vae" -> {
+                Options o = Options.parse(command, args, 1, VaeTrainCommand.OPTIONS, VaeTrainCommand.FLAGS);
+                VaeTrainCommand.Settings settings = VaeTrainCommand.parse(o);
+                try (Backends.Scope scope = useBackend(o, out)) {
+                    VaeTrainCommand.run(settings, out);
                 }
             }
             case "generate" -> {

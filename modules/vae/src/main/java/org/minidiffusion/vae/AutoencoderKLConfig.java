@@ -100,6 +100,77 @@ public record AutoencoderKLConfig(int inChannels, int outChannels, List<String> 
                 latentChannels, normNumGroups, 32, 0.18215f, 0f, true, true, true);
     }
 
+    /**
+     * Returns a configuration with diffusers' defaults but for the given image channels, sizes and
+     * image size, such as a greyscale autoencoder for 32x32 images.
+     *
+     * @param channels         image channels in and out, 1 for greyscale
+     * @param blockOutChannels the channels of each level
+     * @param layersPerBlock   residual blocks per encoder level
+     * @param latentChannels   channels of the latent
+     * @param normNumGroups    GroupNorm groups
+     * @param sampleSize       the image size trained at (informative)
+     * @return the configuration, with scaling factor 1 and no shift until {@link #withLatentScaling} sets them
+     */
+    public static AutoencoderKLConfig of(int channels, int[] blockOutChannels, int layersPerBlock, int latentChannels,
+                                         int normNumGroups, int sampleSize) {
+        return new AutoencoderKLConfig(channels, channels, Collections.nCopies(blockOutChannels.length, DOWN),
+                Collections.nCopies(blockOutChannels.length, UP), blockOutChannels, layersPerBlock, "silu",
+                latentChannels, normNumGroups, sampleSize, 1f, 0f, true, true, true);
+    }
+
+    /**
+     * Returns this configuration with another latent scaling, as measured on the training latents
+     * after training (see {@link LatentStatistics}).
+     *
+     * @param scaling {@code scaling_factor}, finite and non-zero
+     * @param shift   {@code shift_factor}, finite
+     * @return the new configuration
+     * @throws IllegalArgumentException if a factor is not finite or the scaling is zero
+     */
+    public AutoencoderKLConfig withLatentScaling(float scaling, float shift) {
+        return new AutoencoderKLConfig(inChannels, outChannels, downBlockTypes, upBlockTypes, blockOutChannels,
+                layersPerBlock, actFn, latentChannels, normNumGroups, sampleSize, scaling, shift, useQuantConv,
+                usePostQuantConv, midBlockAddAttention);
+    }
+
+    /**
+     * Returns this configuration as diffusers' {@code config.json} of an {@code AutoencoderKL}, with
+     * {@code _class_name} and every key of this record; {@link #fromJson(String, Path)} reads it back
+     * to an equal configuration (floats are written in their shortest exact form).
+     *
+     * @return the JSON text, ending with a newline
+     */
+    public String toJson() {
+        StringBuilder b = new StringBuilder("{\n");
+        b.append("  \"_class_name\": \"").append(CLASS_NAME).append("\",\n");
+        b.append("  \"in_channels\": ").append(inChannels).append(",\n");
+        b.append("  \"out_channels\": ").append(outChannels).append(",\n");
+        b.append("  \"down_block_types\": ").append(strings(downBlockTypes)).append(",\n");
+        b.append("  \"up_block_types\": ").append(strings(upBlockTypes)).append(",\n");
+        b.append("  \"block_out_channels\": ").append(Arrays.toString(blockOutChannels)).append(",\n");
+        b.append("  \"layers_per_block\": ").append(layersPerBlock).append(",\n");
+        b.append("  \"act_fn\": \"").append(actFn).append("\",\n");
+        b.append("  \"latent_channels\": ").append(latentChannels).append(",\n");
+        b.append("  \"norm_num_groups\": ").append(normNumGroups).append(",\n");
+        b.append("  \"sample_size\": ").append(sampleSize).append(",\n");
+        b.append("  \"scaling_factor\": ").append(Float.toString(scalingFactor)).append(",\n");
+        b.append("  \"shift_factor\": ").append(Float.toString(shiftFactor)).append(",\n");
+        b.append("  \"use_quant_conv\": ").append(useQuantConv).append(",\n");
+        b.append("  \"use_post_quant_conv\": ").append(usePostQuantConv).append(",\n");
+        b.append("  \"mid_block_add_attention\": ").append(midBlockAddAttention).append("\n");
+        return b.append("}\n").toString();
+    }
+
+    /** The block types are fixed identifiers (checked above), so they need no escaping. */
+    private static String strings(List<String> values) {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < values.size(); i++) {
+            b.append(i == 0 ? "" : ", ").append('"').append(values.get(i)).append('"');
+        }
+        return b.append(']').toString();
+    }
+
     private static void positive(String key, int value) {
         if (value <= 0) {
             throw new IllegalArgumentException("AutoencoderKLConfig: " + key + " must be positive, got " + value);
@@ -131,6 +202,62 @@ public record AutoencoderKLConfig(int inChannels, int outChannels, List<String> 
      */
     public int downsamplingFactor() {
         return 1 << (blockOutChannels.length - 1);
+    }
+
+    /**
+     * Returns the number of parameters of an {@link AutoencoderKL} of this architecture, counted
+     * without building it (a loader checks a file's claim against it before allocating).
+     *
+     * @return the number of float parameters, or {@link Long#MAX_VALUE} if it overflows a long
+     */
+    public long parameterCount() {
+        try {
+            int[] ch = blockOutChannels;
+            int levels = ch.length;
+            int top = ch[levels - 1];
+            long n = conv(inChannels, ch[0], 3);                                        // encoder
+            for (int i = 0; i < levels; i++) {
+                for (int r = 0; r < layersPerBlock; r++) {
+                    n = Math.addExact(n, resnet(r == 0 && i > 0 ? ch[i - 1] : ch[i], ch[i]));
+                }
+                n = Math.addExact(n, i < levels - 1 ? conv(ch[i], ch[i], 3) : 0);    // Downsample2D
+            }
+            n = Math.addExact(n, mid(top));
+            n = Math.addExact(n, Math.addExact(2L * top, conv(top, 2 * (long) latentChannels, 3)));
+            n = Math.addExact(n, Math.addExact(conv(latentChannels, top, 3), mid(top))); // decoder
+            long previous = top;
+            for (int i = 0; i < levels; i++) {
+                int out = ch[levels - 1 - i];
+                for (int r = 0; r < layersPerBlock + 1; r++) {
+                    n = Math.addExact(n, resnet(r == 0 ? previous : out, out));
+                }
+                n = Math.addExact(n, i < levels - 1 ? conv(out, out, 3) : 0);         // Upsample2D
+                previous = out;
+            }
+            n = Math.addExact(n, Math.addExact(2L * ch[0], conv(ch[0], outChannels, 3)));
+            n = Math.addExact(n, useQuantConv ? conv(2L * latentChannels, 2L * latentChannels, 1) : 0);
+            return Math.addExact(n, usePostQuantConv ? conv(latentChannels, latentChannels, 1) : 0);
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** A k x k convolution with bias. */
+    private static long conv(long in, long out, int k) {
+        return Math.addExact(Math.multiplyExact(Math.multiplyExact(in, out), (long) k * k), out);
+    }
+
+    /** ResnetBlock2D: two norms, two 3x3 convolutions, a 1x1 shortcut when the width changes. */
+    private static long resnet(long in, long out) {
+        long n = Math.addExact(Math.addExact(2 * in, conv(in, out, 3)), Math.addExact(2 * out, conv(out, out, 3)));
+        return Math.addExact(n, in == out ? 0 : conv(in, out, 1));
+    }
+
+    /** UNetMidBlock2D: two residual blocks and, if configured, attention (a norm and four c x c linears). */
+    private long mid(long c) {
+        long linear = Math.addExact(Math.multiplyExact(c, c), c);
+        long attention = midBlockAddAttention ? Math.addExact(2 * c, Math.multiplyExact(4, linear)) : 0;
+        return Math.addExact(Math.multiplyExact(2, resnet(c, c)), attention);
     }
 
     /**

@@ -100,4 +100,50 @@ class AutoencoderKLConfigTests {
         ConfigFileException utf = assertThrows(ConfigFileException.class, () -> AutoencoderKLConfig.fromJson(file));
         assertTrue(utf.getMessage().contains("not valid UTF-8"), utf.getMessage());
     }
+
+    /** toJson writes diffusers' config.json, which fromJson reads back to an equal config, floats exactly. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"sd15_vae_config.json", "sd3_vae_config.json"})
+    void toJsonRoundTrips(String file) throws Exception {
+        AutoencoderKLConfig c = AutoencoderKLConfig.fromJson(resource(file));
+        assertEquals(c, AutoencoderKLConfig.fromJson(c.toJson(), SOURCE));
+        AutoencoderKLConfig scaled = AutoencoderKLConfig.of(1, new int[] {32, 64, 64}, 1, 4, 32, 32)
+                .withLatentScaling(1f / 3f, -1.2345678e-7f);
+        String json = scaled.toJson();
+        assertTrue(json.startsWith("{\n  \"_class_name\": \"AutoencoderKL\",\n  \"in_channels\": 1,"), json);
+        assertTrue(json.contains("\"block_out_channels\": [32, 64, 64],"), json);
+        assertTrue(json.contains("\"down_block_types\": [\"DownEncoderBlock2D\", \"DownEncoderBlock2D\", \"DownEncoderBlock2D\"],"),
+                json);
+        AutoencoderKLConfig back = AutoencoderKLConfig.fromJson(json, SOURCE);
+        assertEquals(scaled, back);
+        assertEquals(Float.floatToIntBits(1f / 3f), Float.floatToIntBits(back.scalingFactor()));
+        assertEquals(Float.floatToIntBits(-1.2345678e-7f), Float.floatToIntBits(back.shiftFactor()));
+        assertEquals(32, back.sampleSize());
+    }
+
+    /** parameterCount, counted from the config alone, equals the parameters of the built model. */
+    @ParameterizedTest(name = "block_out_channels {0}, layers {1}, latent {2}, quant {4}, attention {5}")
+    @CsvSource(delimiter = '|', value = {
+        "8        | 1 | 4 | 4 | true  | true",
+        "4 8 8    | 1 | 4 | 4 | true  | true",
+        "8 8 16   | 2 | 3 | 4 | false | true",
+        "4 8 8 16 | 1 | 2 | 2 | true  | false",
+    })
+    void parameterCountMatchesTheModel(String channels, int layers, int latent, int groups, boolean quant,
+                                       boolean attention) {
+        int[] ch = java.util.Arrays.stream(channels.trim().split(" +")).mapToInt(Integer::parseInt).toArray();
+        AutoencoderKLConfig c = new AutoencoderKLConfig(1, 2, Collections.nCopies(ch.length, "DownEncoderBlock2D"),
+                Collections.nCopies(ch.length, "UpDecoderBlock2D"), ch, layers, "silu", latent, groups, 16, 1f, 0f,
+                quant, quant, attention);
+        long built = new AutoencoderKL(c, new org.minidiffusion.core.api.Rng(0)).parameters().values().stream()
+                .mapToLong(p -> p.shape().numel()).sum();
+        assertEquals(built, c.parameterCount());
+    }
+
+    @Test
+    void parameterCountSaturatesInsteadOfOverflowing() {
+        int big = 1 << 30;
+        AutoencoderKLConfig c = AutoencoderKLConfig.of(1, new int[] {big, big}, 1, 4, 1, 32);
+        assertEquals(Long.MAX_VALUE, c.parameterCount());
+    }
 }
