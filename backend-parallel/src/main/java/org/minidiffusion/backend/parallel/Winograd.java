@@ -152,8 +152,9 @@ final class Winograd {
         int cin = g.inChannels();
         int cout = g.outChannels();
         int rows = simd ? PackedGemm.roundUp(cout, SimdGemm.MR) : cout; // U^(ξ) padded to whole panels
-        float[] u = Scratch.take(Scratch.SHARED, 16 * rows * cin); // (16, rows, C)
-        filters(w, transposed, cout, cin, rows, u);
+        int uStride = rows * cin + SKEW; // from one U^(ξ) to the next
+        float[] u = Scratch.take(Scratch.SHARED, 16 * uStride); // (16, rows, C)
+        filters(w, transposed, cout, cin, rows, u, uStride);
 
         Tiling tiling = new Tiling(g);
         float[] zero = new float[g.width()]; // a row of the padding, read only
@@ -171,7 +172,7 @@ final class Winograd {
             int mStride = cout * nt + SKEW; // from one M^(ξ) to the next
             float[] buf = Scratch.take(Scratch.BLOCK, 16 * (vStride + mStride)); // V, then M
             transformInput(g, tiling, x, j0, nt, width, buf, vStride, zero);
-            multiply(cout, cin, nt, u, rows, buf, width, vStride, 16 * vStride, mStride, simd);
+            multiply(cout, cin, nt, u, uStride, buf, width, vStride, 16 * vStride, mStride, simd);
             transformOutput(g, tiling, buf, 16 * vStride, mStride, j0, nt, out);
             Scratch.give(Scratch.BLOCK, buf);
         });
@@ -179,14 +180,15 @@ final class Winograd {
     }
 
     /**
-     * Fills {@code u (16, rows, cin)} with the transformed filters, {@code U^(ξ)[k][c] = (G g G^T)[ξ]}
-     * for {@code g = w[k][c]}, or {@code flip(w[c][k])} when {@code transposed}; rows past
-     * {@code cout} are zero. Tasks take blocks of 16 rows; a transposed block goes column by column,
-     * so that it reads the filters {@code w[c][k0 .. k0 + 16]}, which lie one after another, and
-     * fills whole cache lines of its 16 rows.
+     * Fills {@code u (16, rows, cin)}, {@code stride} floats from one ξ to the next, with the
+     * transformed filters, {@code U^(ξ)[k][c] = (G g G^T)[ξ]} for {@code g = w[k][c]}, or
+     * {@code flip(w[c][k])} when {@code transposed}; rows past {@code cout} are zero. Tasks take
+     * blocks of 16 rows; a transposed block goes column by column, so that it reads the filters
+     * {@code w[c][k0 .. k0 + 16]}, which lie one after another, and fills whole cache lines of its
+     * 16 rows.
      */
-    private static void filters(float[] w, boolean transposed, int cout, int cin, int rows, float[] u) {
-        int stride = rows * cin; // from one ξ to the next
+    private static void filters(float[] w, boolean transposed, int cout, int cin, int rows, float[] u,
+                                int stride) {
         Parallel.parallelFor(Parallel.ceilDiv(rows, 16), 64L * rows * cin, b -> {
             int k0 = 16 * b;
             int k1 = Math.min(cout, k0 + 16);
@@ -361,12 +363,12 @@ final class Winograd {
      * Computes {@code M^(ξ) (cout, nt) = U^(ξ) (cout, cin) · V^(ξ) (cin, nt)} for every ξ, into
      * {@code buf[mOff ..]}, element {@code (k, j)} of {@code M^(ξ)} at {@code mOff + (ξ cout + k) nt + j}.
      */
-    private static void multiply(int cout, int cin, int nt, float[] u, int rows, float[] buf, int width,
+    private static void multiply(int cout, int cin, int nt, float[] u, int uStride, float[] buf, int width,
                                  int vStride, int mOff, int mStride, boolean simd) {
         int padded = PackedGemm.roundUp(nt, width);
         if (!simd) {
             for (int e = 0; e < 16; e++) {
-                Gemm.multiply(cout, cin, nt, u, e * rows * cin, cin, 1, buf, e * vStride, padded,
+                Gemm.multiply(cout, cin, nt, u, e * uStride, cin, 1, buf, e * vStride, padded,
                         buf, mOff + e * mStride, nt, false);
             }
             return;
@@ -380,7 +382,7 @@ final class Winograd {
                 for (int p0 = 0; p0 < cin; p0 += kb) {
                     int kc = Math.min(kb, cin - p0);
                     // M^(ξ)[:, j .. +NR] (+)= U^(ξ)[:, p0 .. +kc] · V^(ξ)[p0 .. +kc, j .. +NR]
-                    SimdGemm.block(cout, Math.min(nr, nt - j), kc, u, e * rows * cin + p0, SimdGemm.MR * cin,
+                    SimdGemm.block(cout, Math.min(nr, nt - j), kc, u, e * uStride + p0, SimdGemm.MR * cin,
                             cin, 1, buf, panel + p0 * nr, buf, mOff + e * mStride + j, nt, p0 > 0, tile);
                 }
             }
