@@ -56,7 +56,7 @@ class WinogradTests {
         }
     }
 
-    /** The backend takes this path for 3x3 stride-1 convolutions with enough channels, and only those. */
+    /** The backend takes this path for 3x3 stride-1 convolutions with enough channels and tiles, and only those. */
     @Test
     void dispatch() {
         assertTrue(Winograd.suits(new Conv2dGeometry(4, 64, 32, 32, 64, 3, 3, 1, 1, 1, 1, 1)));
@@ -65,6 +65,9 @@ class WinogradTests {
         assertFalse(Winograd.suits(new Conv2dGeometry(4, 64, 32, 32, 64, 3, 3, 1, 1, 1, 1, 2)));
         assertFalse(Winograd.suits(new Conv2dGeometry(4, 64, 32, 32, 64, 1, 1, 1, 1, 0, 0, 1)));
         assertFalse(Winograd.suitsBackwardInput(new Conv2dGeometry(4, 64, 32, 32, 64, 3, 3, 1, 1, 3, 3, 1)));
+        assertFalse(Winograd.suits(new Conv2dGeometry(1, 256, 8, 8, 256, 3, 3, 1, 1, 1, 1, 1))); // 16 tiles
+        assertFalse(Winograd.suits(new Conv2dGeometry(4, 3, 32, 32, 64, 3, 3, 1, 1, 1, 1, 1))); // 3 channels
+        assertFalse(Winograd.suitsBackwardInput(new Conv2dGeometry(4, 64, 32, 32, 3, 3, 3, 1, 1, 1, 1, 1)));
     }
 
     /** Fails unless every element is within {@link Tolerance#DEFAULT} of the reference; prints the worst. */
