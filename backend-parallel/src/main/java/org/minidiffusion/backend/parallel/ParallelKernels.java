@@ -206,7 +206,9 @@ final class ParallelKernels implements Kernels {
 
     @Override
     public void conv2d(Conv2dGeometry g, float[] x, float[] w, float[] out) {
-        if (simd) {
+        if (Winograd.suits(g)) {
+            Winograd.forward(g, x, w, out, simd);
+        } else if (simd) {
             PackedConvolution.forward(g, x, w, out);
         } else {
             Convolution.forward(g, x, w, out);
@@ -215,7 +217,9 @@ final class ParallelKernels implements Kernels {
 
     @Override
     public void conv2dBackwardInput(Conv2dGeometry g, float[] gradY, float[] w, float[] gradX) {
-        if (simd) {
+        if (Winograd.suitsBackwardInput(g)) {
+            Winograd.backwardInput(g, gradY, w, gradX, simd);
+        } else if (simd) {
             PackedConvolution.backwardInput(g, gradY, w, gradX);
         } else {
             Convolution.backwardInput(g, gradY, w, gradX);
