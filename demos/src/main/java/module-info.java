@@ -18,4 +18,5 @@ module org.minidiffusion.demos {
     requires org.minidiffusion.dit;
     requires org.minidiffusion.transformer;
     requires java.management;
+    requires jdk.management;
 }
