@@ -1,29 +1,30 @@
 package org.minidiffusion.core.internal;
 
 /**
- * The array a tensor and all its views share, and whether a workspace has taken it back.
+ * The array a tensor and all its views share, and whether its buffer has been taken back.
  *
- * <p>Once {@link BufferPool#recycle} has marked it, the array may hold another tensor's values,
+ * <p>Once {@link BufferPool#recycle} or the tape (after a backward pass through the block that
+ * made it, see {@link Tape#scoped}) has marked it, the array may hold another tensor's values,
  * so {@link DenseTensor} refuses to read it.
  */
 final class Storage {
     private final float[] data;
     private boolean recycled;
+    private boolean afterBackward;
 
     Storage(float[] data) {
         this.data = data;
     }
 
     /**
-     * Returns the storage of a newly computed array: the one its workspace tracks if a workspace
-     * on this thread handed it out, else an untracked one.
+     * Returns the storage of a newly computed array: the one its workspace or the tape already
+     * tracks for it if either handed it out on this thread, else an untracked one.
      *
      * @param data an array allocated for a new tensor
      * @return the storage
      */
     static Storage of(float[] data) {
-        BufferPool pool = BufferPool.innermost();
-        return pool == null ? new Storage(data) : pool.claim(data);
+        return BufferPool.storageOf(data);
     }
 
     /** Returns the array without checking; for the pool and for messages. */
@@ -35,7 +36,19 @@ final class Storage {
         return recycled;
     }
 
+    /** Returns whether the tape, not a workspace, took the buffer back. */
+    boolean isRecycledAfterBackward() {
+        return afterBackward;
+    }
+
+    /** Marks the buffer taken back by {@code Workspace.recycle}. */
     void markRecycled() {
         recycled = true;
+    }
+
+    /** Marks the buffer taken back by the tape, after a backward pass. */
+    void markRecycledAfterBackward() {
+        recycled = true;
+        afterBackward = true;
     }
 }
