@@ -36,11 +36,18 @@ import org.minidiffusion.core.internal.BufferPool;
  * it), so that the temporaries of each block are reused by the next block instead of piling up
  * until the end of the step, without a line of buffer management in the model.
  *
- * <p><b>Debugging.</b> With the system property {@value BufferPool#DEBUG_PROPERTY}{@code =true},
+ * <p><b>Debugging.</b> With the system property {@value #DEBUG_PROPERTY}{@code =true},
  * or with {@link #openDebug()}, recycled buffers are filled with NaN, so an op that relies on a
  * fresh buffer being zero shows NaN instead of a plausible wrong value.
  */
 public final class Workspace implements AutoCloseable {
+    /**
+     * The system property that, set to {@code true}, makes workspaces fill the buffers they take
+     * back with NaN, and backward passes the buffers they give back for reuse; read when a
+     * workspace opens and whenever a backward pass gives a buffer back.
+     */
+    public static final String DEBUG_PROPERTY = BufferPool.DEBUG_PROPERTY;
+
     private final BufferPool pool;
 
     private Workspace(BufferPool pool) {
