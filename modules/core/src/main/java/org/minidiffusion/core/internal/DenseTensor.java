@@ -116,6 +116,10 @@ final class DenseTensor implements Tensor {
     }
 
     private IllegalStateException recycled(String op) {
+        if (storage.isRecycledGradient()) {
+            return new IllegalStateException(op + ": internal error: this " + shape + " tensor is an intermediate "
+                    + "gradient that its backward pass had given back for reuse");
+        }
         if (storage.isRecycledAfterBackward()) {
             return new IllegalStateException(op + ": this " + shape + " tensor was made inside a block (Workspace.scoped, "
                     + "such as an nn Block) while autograd recorded, and backward() has run through that block, which "

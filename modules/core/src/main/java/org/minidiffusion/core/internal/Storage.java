@@ -11,6 +11,7 @@ final class Storage {
     private final float[] data;
     private boolean recycled;
     private boolean afterBackward;
+    private boolean gradient;
 
     Storage(float[] data) {
         this.data = data;
@@ -41,14 +42,25 @@ final class Storage {
         return afterBackward;
     }
 
+    /** Returns whether the buffer was an intermediate gradient of a backward pass. */
+    boolean isRecycledGradient() {
+        return gradient;
+    }
+
     /** Marks the buffer taken back by {@code Workspace.recycle}. */
     void markRecycled() {
         recycled = true;
     }
 
-    /** Marks the buffer taken back by the tape, after a backward pass. */
-    void markRecycledAfterBackward() {
+    /**
+     * Marks the buffer taken back by the tape.
+     *
+     * @param intermediateGradient true for a gradient or temporary of a backward pass, false for a
+     *                             tensor a block made
+     */
+    void markRecycledAfterBackward(boolean intermediateGradient) {
         recycled = true;
         afterBackward = true;
+        gradient = intermediateGradient;
     }
 }

@@ -347,7 +347,7 @@ final class Tape {
             if (arena.tracks(a) && !holders.containsKey(a) && !leafGrads.containsKey(a)) {
                 Storage s = arena.remove(a);
                 if (s != null) {
-                    s.markRecycledAfterBackward();
+                    s.markRecycledAfterBackward(true);
                 }
                 BufferPool.giveSpare(a);
             }
@@ -360,7 +360,7 @@ final class Tape {
             }
             node.blockArrays.forEach((array, storage) -> {
                 if (storage != null) {
-                    storage.markRecycledAfterBackward();
+                    storage.markRecycledAfterBackward(false);
                 }
                 BufferPool.giveSpare(array);
             });
