@@ -47,9 +47,11 @@ final class ElementwiseOps {
     private static DenseTensor[] binaryBackward(BinaryOp kind, DenseTensor a, DenseTensor b, DenseTensor g) {
         switch (kind) {
             case ADD:
-                return grads(ShapeOps.sumTo(g, a.shape), ShapeOps.sumTo(g, b.shape));
+                return grads(a.requiresGrad ? ShapeOps.sumTo(g, a.shape) : null,
+                        b.requiresGrad ? ShapeOps.sumTo(g, b.shape) : null);
             case SUB:
-                return grads(ShapeOps.sumTo(g, a.shape), ShapeOps.sumTo(g.neg(), b.shape));
+                return grads(a.requiresGrad ? ShapeOps.sumTo(g, a.shape) : null,
+                        b.requiresGrad ? ShapeOps.sumTo(g.neg(), b.shape) : null);
             case MUL:
                 return grads(a.requiresGrad ? ShapeOps.sumTo(g.mul(b), a.shape) : null,
                         b.requiresGrad ? ShapeOps.sumTo(g.mul(a), b.shape) : null);
