@@ -57,22 +57,25 @@ SGEMM = "sgemm 512x512x512 (GFLOP/s)"
 CONV = "conv2d 3x3 64->64, batch 4, 32x32 (GFLOP/s)"
 FORWARD = "U-Net forward, batch 4 (ms)"
 TRAIN = "U-Net training step, batch 4 (ms)"
+TRAIN_ALLOCATION = "allocation per U-Net training step, batch 4 (MiB)"
 DDIM = "DDIM 50 steps, 4 images (s)"
 PEAK_RSS = "peak RSS of the process, up to the end of DDIM (MiB)"
 HEAP_PEAK = "Java heap used during DDIM, peak (MiB)"
 HEAP_LIVE = "Java heap live after DDIM, after a full GC (MiB)"
-MAIN_ROWS = (SGEMM, CONV, FORWARD, TRAIN, DDIM, PEAK_RSS, HEAP_PEAK, HEAP_LIVE)
+MAIN_ROWS = (SGEMM, CONV, FORWARD, TRAIN, TRAIN_ALLOCATION, DDIM, PEAK_RSS, HEAP_PEAK, HEAP_LIVE)
 MMDIT_BLOCK_FORWARD = "MMDiT block forward, 16+16 tokens, batch 16 (ms)"
 MMDIT_BLOCK_TRAIN = "MMDiT block training step, 16+16 tokens, batch 16 (ms)"
 MMDIT_FORWARD = "small MMDiT forward, 4 layers, 8x8 latent, batch 16 (ms)"
 MMDIT_TRAIN = "small MMDiT training step, 4 layers, 8x8 latent, batch 16 (ms)"
+MMDIT_TRAIN_ALLOCATION = "allocation per small MMDiT training step, 4 layers, 8x8 latent, batch 16 (MiB)"
 CLIP_FORWARD = "CLIP text encoder forward, 16 tokens, batch 16 (ms)"
 T5_FORWARD = "T5 encoder forward, 16 tokens, batch 16 (ms)"
-TRANSFORMER_ROWS = (MMDIT_BLOCK_FORWARD, MMDIT_BLOCK_TRAIN, MMDIT_FORWARD, MMDIT_TRAIN, CLIP_FORWARD, T5_FORWARD)
+TRANSFORMER_ROWS = (MMDIT_BLOCK_FORWARD, MMDIT_BLOCK_TRAIN, MMDIT_FORWARD, MMDIT_TRAIN, MMDIT_TRAIN_ALLOCATION,
+                    CLIP_FORWARD, T5_FORWARD)
 TRANSFORMER_BATCH = 16
 TEXT_TOKENS = 16
 WIDTH = 64  # 2 heads of 32
-JAVA_ONLY_ROWS = (HEAP_PEAK, HEAP_LIVE)
+JAVA_ONLY_ROWS = (HEAP_PEAK, HEAP_LIVE, TRAIN_ALLOCATION, MMDIT_TRAIN_ALLOCATION)
 SCALE_BATCHES = (1, 4, 16)
 SCALE_RESOLUTIONS = (32, 64)
 
@@ -465,6 +468,10 @@ def definitions(java, torch_threads):
         "is still referenced (the training step's gradients and Adam state are garbage by then). It is the lower "
         "bound of the Java side's need; PyTorch has no comparable figure (n/a), since it frees tensors by "
         "reference counting and its peak RSS is the only measure of its own.",
+        f"- {TRAIN_ALLOCATION} and {MMDIT_TRAIN_ALLOCATION}: the heap bytes one training step allocates "
+        "(forward, backward and the optimiser), summed over every live thread with "
+        "`com.sun.management.ThreadMXBean.getThreadAllocatedBytes` around the step, the median of 3 steps after the "
+        "timed ones (1 with `--timing single`). PyTorch has no comparable figure (n/a).",
         "- Ratio is Java / PyTorch: for GFLOP/s higher is better, for times and memory lower is better.",
     ]
     return lines

@@ -19,4 +19,5 @@ module org.minidiffusion.demos {
     requires org.minidiffusion.transformer;
     requires org.minidiffusion.vae;
     requires java.management;
+    requires jdk.management;
 }

@@ -9,6 +9,8 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -41,7 +43,8 @@ import org.minidiffusion.transformer.t5.T5EncoderModel;
  * the benchmark U-Net's forward pass and training step, 50-step DDIM sampling with the memory it
  * takes, the forward pass at several batch sizes and resolutions, and the transformer workloads of
  * text-to-image training: one MMDiT block and a small MMDiT (forward and training step with AdamW),
- * and a CLIP and a T5 text encoder (forward). {@code tools/bench_torch.py} runs the same workloads
+ * and a CLIP and a T5 text encoder (forward). The U-Net's and the small MMDiT's training steps also
+ * get the heap bytes one step allocates, over all threads ({@link #allocatedMiB}). {@code tools/bench_torch.py} runs the same workloads
  * in PyTorch and prints both side by side.
  *
  * <p>The transformer sizes, small enough for a two-core machine to train, all at batch
@@ -57,6 +60,7 @@ final class WorkloadBench {
     static final String CONV = "conv2d 3x3 64->64, batch 4, 32x32 (GFLOP/s)";
     static final String FORWARD = "U-Net forward, batch 4 (ms)";
     static final String TRAIN = "U-Net training step, batch 4 (ms)";
+    static final String TRAIN_ALLOCATION = "allocation per U-Net training step, batch 4 (MiB)";
     static final String DDIM = "DDIM 50 steps, 4 images (s)";
     static final String PEAK_RSS = "peak RSS of the process, up to the end of DDIM (MiB)";
     static final String HEAP_PEAK = "Java heap used during DDIM, peak (MiB)";
@@ -65,6 +69,8 @@ final class WorkloadBench {
     static final String MMDIT_BLOCK_TRAIN = "MMDiT block training step, 16+16 tokens, batch 16 (ms)";
     static final String MMDIT_FORWARD = "small MMDiT forward, 4 layers, 8x8 latent, batch 16 (ms)";
     static final String MMDIT_TRAIN = "small MMDiT training step, 4 layers, 8x8 latent, batch 16 (ms)";
+    static final String MMDIT_TRAIN_ALLOCATION =
+            "allocation per small MMDiT training step, 4 layers, 8x8 latent, batch 16 (MiB)";
     static final String CLIP_FORWARD = "CLIP text encoder forward, 16 tokens, batch 16 (ms)";
     static final String T5_FORWARD = "T5 encoder forward, 16 tokens, batch 16 (ms)";
     /** The batch of every transformer row. */
@@ -269,7 +275,9 @@ final class WorkloadBench {
 
         // forward, backward and Adam: about 5 forward passes on the scalar backend
         if (fits(TRAIN, cost(5 * forward, 5))) {
-            put(TRAIN, 1e3 * trainingStep(net, x, t));
+            trainingStep(net, x, t);
+        } else {
+            skip(TRAIN_ALLOCATION, "not measured: it is measured after the training step's row, which was skipped");
         }
         if (!settings.ddim()) {
             skip(DDIM, "not run: --skip-ddim");
@@ -344,15 +352,19 @@ final class WorkloadBench {
         put(MMDIT_FORWARD, 1e3 * forward);
         if (fits(MMDIT_TRAIN, cost(5 * forward, 5))) {
             Adam adamW = Adam.adamW(mmdit.parameters(), 1e-4f, 0.01f);
-            put(MMDIT_TRAIN, 1e3 * time(() -> {
+            Supplier<Tensor> step = () -> {
                 adamW.zeroGrad();
                 Tensor diff = mmdit.forward(latents, c, pooled, t).sub(latents);
                 Tensor loss = diff.mul(diff).mean();
                 loss.backward();
                 adamW.step();
                 return loss;
-            }, 5, 1));
+            };
+            put(MMDIT_TRAIN, 1e3 * time(step, 5, 1));
+            putAllocation(MMDIT_TRAIN_ALLOCATION, step);
             adamW.zeroGrad();
+        } else {
+            skip(MMDIT_TRAIN_ALLOCATION, "not measured: it is measured after the training step's row, which was skipped");
         }
 
         float[] idValues = new float[b * TEXT_TOKENS];
@@ -368,19 +380,82 @@ final class WorkloadBench {
         }
     }
 
-    /** Times one training step in its own method, so that Adam's state is garbage once it returns. */
-    private double trainingStep(UNet net, Tensor x, int[] t) {
+    /**
+     * Times one training step and measures its allocation, in its own method, so that Adam's state
+     * is garbage once it returns.
+     */
+    private void trainingStep(UNet net, Tensor x, int[] t) {
         Adam adam = Adam.adam(net.parameters(), 1e-4f);
-        double seconds = time(() -> {
+        Supplier<Tensor> step = () -> {
             adam.zeroGrad(); // as PyTorch's opt.zero_grad()
             Tensor diff = net.forward(x, t, null).sub(x);
             Tensor loss = diff.mul(diff).mean();
             loss.backward();
             adam.step();
             return loss;
-        }, 5, 0);
+        };
+        put(TRAIN, 1e3 * time(step, 5, 0));
+        putAllocation(TRAIN_ALLOCATION, step);
         adam.zeroGrad();
-        return seconds;
+    }
+
+    /**
+     * Measures the allocation of one run of {@code work}, already warmed up by its timed row: the
+     * median of 3 runs, or 1 run with {@link Timing#SINGLE}.
+     */
+    private void putAllocation(String row, Supplier<Tensor> work) {
+        double mib = allocatedMiB(work, settings.timing() == Timing.SINGLE ? 1 : 3);
+        if (Double.isNaN(mib)) {
+            skip(row, "not measured: this JVM does not count the bytes each thread allocates");
+        } else {
+            put(row, mib);
+        }
+    }
+
+    /**
+     * Returns the median, over {@code runs} runs, of the bytes one run of {@code work} allocates on
+     * the heap, in MiB, summed over every live thread (the fork-join workers of the parallel
+     * backend included): {@code com.sun.management.ThreadMXBean.getThreadAllocatedBytes} before
+     * and after each run. The work must have run before (the timed row), so that lazily created
+     * state (Adam's moments, the JIT's first compilations) is not counted; a thread that ends
+     * during a run loses its bytes, which the common pool's workers, idle for 60 s before they
+     * end, do not.
+     *
+     * @param work the work, one training step
+     * @param runs how many runs to take the median of
+     * @return the median allocation in MiB; NaN if the JVM cannot measure it
+     */
+    static double allocatedMiB(Supplier<Tensor> work, int runs) {
+        if (!(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean threads)
+                || !threads.isThreadAllocatedMemorySupported()) {
+            return Double.NaN;
+        }
+        threads.setThreadAllocatedMemoryEnabled(true);
+        double[] mib = new double[runs];
+        for (int r = 0; r < runs; r++) {
+            Map<Long, Long> before = allocatedByThread(threads);
+            work.get().toArray();
+            long bytes = 0;
+            for (Map.Entry<Long, Long> e : allocatedByThread(threads).entrySet()) {
+                bytes += e.getValue() - before.getOrDefault(e.getKey(), 0L);
+            }
+            mib[r] = bytes / MIB;
+        }
+        Arrays.sort(mib);
+        return mib[runs / 2];
+    }
+
+    /** Returns the bytes each live thread has allocated so far, by thread id. */
+    private static Map<Long, Long> allocatedByThread(com.sun.management.ThreadMXBean threads) {
+        long[] ids = threads.getAllThreadIds();
+        long[] bytes = threads.getThreadAllocatedBytes(ids);
+        Map<Long, Long> byThread = new HashMap<>();
+        for (int i = 0; i < ids.length; i++) {
+            if (bytes[i] >= 0) { // -1: the thread ended in between
+                byThread.put(ids[i], bytes[i]);
+            }
+        }
+        return byThread;
     }
 
     /**

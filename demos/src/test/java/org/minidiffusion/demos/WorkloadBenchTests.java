@@ -62,8 +62,9 @@ class WorkloadBenchTests {
     void everyRowNameIsSpelledTheSameInThePythonScript() throws IOException {
         String script = Files.readString(Path.of("..").toAbsolutePath().normalize().resolve("tools/bench_torch.py"));
         for (String row : List.of(WorkloadBench.SGEMM, WorkloadBench.CONV, WorkloadBench.FORWARD, WorkloadBench.TRAIN,
-                WorkloadBench.DDIM, WorkloadBench.PEAK_RSS, WorkloadBench.MMDIT_BLOCK_FORWARD,
-                WorkloadBench.MMDIT_BLOCK_TRAIN, WorkloadBench.MMDIT_FORWARD, WorkloadBench.MMDIT_TRAIN,
+                WorkloadBench.TRAIN_ALLOCATION, WorkloadBench.DDIM, WorkloadBench.PEAK_RSS,
+                WorkloadBench.MMDIT_BLOCK_FORWARD, WorkloadBench.MMDIT_BLOCK_TRAIN, WorkloadBench.MMDIT_FORWARD,
+                WorkloadBench.MMDIT_TRAIN, WorkloadBench.MMDIT_TRAIN_ALLOCATION,
                 WorkloadBench.CLIP_FORWARD, WorkloadBench.T5_FORWARD)) {
             assertTrue(script.contains(" = \"" + row + "\"\n"), "tools/bench_torch.py does not name the row: " + row);
         }

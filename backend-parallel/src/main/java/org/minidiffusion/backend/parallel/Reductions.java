@@ -164,6 +164,9 @@ final class Reductions {
         return acc;
     }
 
+    /** The most columns {@link #reduceColumns} sums at once, so that its sums take 8 KiB at most. */
+    private static final int COLUMN_TILE = 512;
+
     /**
      * Reduces columns {@code [j0, j1)} of {@code x[o]}, an {@code (length, inner)} matrix, into
      * {@code out[o][j0 .. j1)}, a row of x at a time so the loop over j is unit-stride; each
@@ -175,26 +178,33 @@ final class Reductions {
         int base = o * length * inner;
         int width = j1 - j0;
         if (op == ReduceOp.SUM) {
-            double[] total = new double[width];
-            double[] block = new double[width];
-            for (int from = 0, to; from < length; from = to) {
-                to = from + Math.min(BLOCK, length - from);
-                Arrays.fill(block, 0.0);
-                if (simd) {
-                    SimdSums.addRows(x, base, inner, from, to, j0, width, block);
-                } else {
-                    for (int l = from; l < to; l++) {
-                        for (int j = 0, at = base + l * inner + j0; j < width; j++, at++) {
-                            block[j] += x[at];
+            // columns COLUMN_TILE at a time, so the sums take a few KiB whatever the width (a
+            // (4, 65536) column sum took 1 MiB per call before)
+            int tile = Math.min(width, COLUMN_TILE);
+            double[] total = new double[tile];
+            double[] block = new double[tile];
+            for (int c0 = j0; c0 < j1; c0 += tile) {
+                int w = Math.min(tile, j1 - c0);
+                Arrays.fill(total, 0, w, 0.0);
+                for (int from = 0, to; from < length; from = to) {
+                    to = from + Math.min(BLOCK, length - from);
+                    Arrays.fill(block, 0, w, 0.0);
+                    if (simd) {
+                        SimdSums.addRows(x, base, inner, from, to, c0, w, block);
+                    } else {
+                        for (int l = from; l < to; l++) {
+                            for (int j = 0, at = base + l * inner + c0; j < w; j++, at++) {
+                                block[j] += x[at];
+                            }
                         }
                     }
+                    for (int j = 0; j < w; j++) {
+                        total[j] += block[j];
+                    }
                 }
-                for (int j = 0; j < width; j++) {
-                    total[j] += block[j];
+                for (int j = 0; j < w; j++) {
+                    out[dst + c0 + j] = (float) total[j];
                 }
-            }
-            for (int j = 0; j < width; j++) {
-                out[dst + j0 + j] = (float) total[j];
             }
         } else if (length == 0) {
             Arrays.fill(out, dst + j0, dst + j1, Float.NEGATIVE_INFINITY);

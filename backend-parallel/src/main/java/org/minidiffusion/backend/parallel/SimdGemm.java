@@ -51,7 +51,7 @@ final class SimdGemm {
         float[] tile = new float[MR * NR];
         a[MR - 1] = 2f;
         b[NR - 1] = 3f;
-        kernel(1, a, 0, 1, MR, b, 0, tile);
+        kernel(1, a, 0, 1, MR, b, 0, tile, 0, NR, false);
         if (tile[MR * NR - 1] != 6f) {
             throw new IllegalStateException("Vector API kernel self-test failed");
         }
@@ -92,8 +92,13 @@ final class SimdGemm {
             int bo = bOff + j * kc; // panel j / NR, of kc * NR floats
             int cols = Math.min(NR, nc - j);
             for (int i = 0; i < mc; i += MR) {
-                kernel(kc, a, aOff + i / MR * aPanel, ars, aps, bp, bo, tile);
-                store(tile, c, cOff + i * ldc + j, ldc, Math.min(MR, mc - i), cols, add);
+                int ao = aOff + i / MR * aPanel;
+                if (cols == NR && mc - i >= MR) { // a whole tile: straight into C
+                    kernel(kc, a, ao, ars, aps, bp, bo, c, cOff + i * ldc + j, ldc, add);
+                } else {
+                    kernel(kc, a, ao, ars, aps, bp, bo, tile, 0, NR, false);
+                    storePartial(tile, c, cOff + i * ldc + j, ldc, Math.min(MR, mc - i), cols, add);
+                }
             }
         }
     }
@@ -133,7 +138,7 @@ final class SimdGemm {
             int cols = Math.min(NR, nc - j);
             for (int i = 0; i < mc; i += MR) {
                 int rows = Math.min(MR, mc - i);
-                kernel(kc, a, aOff + i / MR * aPanel, ars, aps, bp, bo, tile);
+                kernel(kc, a, aOff + i / MR * aPanel, ars, aps, bp, bo, tile, 0, NR, false);
                 if (partial != null) {
                     addPartial(partial, pOff + i * ldp + j, ldp, tile, rows, cols);
                 }
@@ -172,10 +177,16 @@ final class SimdGemm {
     }
 
     /**
-     * The micro-kernel: writes {@code A (MR, kc) · B (kc, NR)} to {@code tile (MR, NR)}, with
+     * The micro-kernel: writes, or adds when {@code add}, {@code A (MR, kc) · B (kc, NR)} to the
+     * {@code (MR, NR)} block of {@code out} at {@code oo} with row stride {@code ld}, with
      * {@code A (r, p)} at {@code a[ao + r * ars + p * aps]} and B a packed panel at {@code b[bo]}.
+     * Whole tiles of C are written here directly: a vector loop that reloaded a tile from memory
+     * to store it lost the vectors' exact type in C2 once other code had profiled another float
+     * species, and then boxed every vector it stored, allocating about 28 MiB per training step of
+     * the small MMDiT.
      */
-    private static void kernel(int kc, float[] a, int ao, int ars, int aps, float[] b, int bo, float[] tile) {
+    private static void kernel(int kc, float[] a, int ao, int ars, int aps, float[] b, int bo,
+                               float[] out, int oo, int ld, boolean add) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
@@ -208,42 +219,45 @@ final class SimdGemm {
             c50 = b0.fma(x, c50);
             c51 = b1.fma(x, c51);
         }
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, L);
-        c10.intoArray(tile, NR);
-        c11.intoArray(tile, NR + L);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + L);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + L);
-        c40.intoArray(tile, 4 * NR);
-        c41.intoArray(tile, 4 * NR + L);
-        c50.intoArray(tile, 5 * NR);
-        c51.intoArray(tile, 5 * NR + L);
+        int o1 = oo + ld;
+        int o2 = o1 + ld;
+        int o3 = o2 + ld;
+        int o4 = o3 + ld;
+        int o5 = o4 + ld;
+        if (add) { // C + the product
+            FloatVector.fromArray(S, out, oo).add(c00).intoArray(out, oo);
+            FloatVector.fromArray(S, out, oo + L).add(c01).intoArray(out, oo + L);
+            FloatVector.fromArray(S, out, o1).add(c10).intoArray(out, o1);
+            FloatVector.fromArray(S, out, o1 + L).add(c11).intoArray(out, o1 + L);
+            FloatVector.fromArray(S, out, o2).add(c20).intoArray(out, o2);
+            FloatVector.fromArray(S, out, o2 + L).add(c21).intoArray(out, o2 + L);
+            FloatVector.fromArray(S, out, o3).add(c30).intoArray(out, o3);
+            FloatVector.fromArray(S, out, o3 + L).add(c31).intoArray(out, o3 + L);
+            FloatVector.fromArray(S, out, o4).add(c40).intoArray(out, o4);
+            FloatVector.fromArray(S, out, o4 + L).add(c41).intoArray(out, o4 + L);
+            FloatVector.fromArray(S, out, o5).add(c50).intoArray(out, o5);
+            FloatVector.fromArray(S, out, o5 + L).add(c51).intoArray(out, o5 + L);
+        } else {
+            c00.intoArray(out, oo);
+            c01.intoArray(out, oo + L);
+            c10.intoArray(out, o1);
+            c11.intoArray(out, o1 + L);
+            c20.intoArray(out, o2);
+            c21.intoArray(out, o2 + L);
+            c30.intoArray(out, o3);
+            c31.intoArray(out, o3 + L);
+            c40.intoArray(out, o4);
+            c41.intoArray(out, o4 + L);
+            c50.intoArray(out, o5);
+            c51.intoArray(out, o5 + L);
+        }
     }
 
-    /** Writes, or adds, the top-left {@code (rows, cols)} of {@code tile} to C. */
-    private static void store(float[] tile, float[] c, int cOff, int ldc, int rows, int cols, boolean add) {
-        if (cols < NR) {
-            storeNarrow(tile, c, cOff, ldc, rows, cols, add);
-            return;
-        }
-        for (int r = 0; r < rows; r++) {
-            int t = r * NR;
-            int o = cOff + r * ldc;
-            FloatVector v0 = FloatVector.fromArray(S, tile, t);
-            FloatVector v1 = FloatVector.fromArray(S, tile, t + L);
-            if (add) {
-                v0 = v0.add(FloatVector.fromArray(S, c, o));
-                v1 = v1.add(FloatVector.fromArray(S, c, o + L));
-            }
-            v0.intoArray(c, o);
-            v1.intoArray(c, o + L);
-        }
-    }
-
-    /** The scalar {@link #store} of a tile on the right edge of C. */
-    private static void storeNarrow(float[] tile, float[] c, int cOff, int ldc, int rows, int cols,
+    /**
+     * Writes, or adds, the top-left {@code (rows, cols)} of {@code tile} to C: a tile on the
+     * bottom or right edge of C. A scalar loop; whole tiles go straight from the registers to C.
+     */
+    private static void storePartial(float[] tile, float[] c, int cOff, int ldc, int rows, int cols,
                                     boolean add) {
         for (int r = 0; r < rows; r++) {
             int o = cOff + r * ldc;

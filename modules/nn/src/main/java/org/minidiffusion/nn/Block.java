@@ -12,8 +12,8 @@ import org.minidiffusion.core.api.Workspace;
  *
  * <p>A call to {@code forward} is a block boundary for buffer reuse: inside a {@link Workspace}
  * (sampling, inference), every buffer the block allocates except its result's is free again when
- * it returns, so the next block reuses it; outside one, or while autograd records, the block just
- * runs. Blocks nest: a block made of blocks frees its own temporaries when it returns. A model
+ * it returns, so the next block reuses it; while autograd records (training), those buffers are
+ * free again once a backward pass has run through the block; otherwise the block just runs. Blocks nest: a block made of blocks frees its own temporaries when it returns. A model
  * built from blocks therefore reuses buffers without a line of memory management. A subclass
  * implements {@link #compute} and keeps no tensor it creates there beyond the call (parameters
  * are created outside any workspace and are safe).

@@ -46,6 +46,20 @@ class BlockTests {
     }
 
     @Test
+    void whileRecordingTheTemporariesAreFreeOnceBackwardHasRunThroughTheBlock() {
+        Tensor x = Tensor.of(new float[] {1, 2, 3}, 3).requireGrad();
+        Tensor c = Tensor.of(new float[] {10, 20, 30}, 3);
+        Probe block = new Probe();
+        Tensor y = block.forward(x, c);
+        assertArrayEquals(new float[] {11, 22, 33}, block.temporaries.get(0).toArray(), "readable until backward");
+        y.sum().backward();
+        assertArrayEquals(new float[] {2, 2, 2}, x.grad().toArray());
+        assertArrayEquals(new float[] {22, 44, 66}, y.toArray(), "the result stays valid");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> block.temporaries.get(0).toArray());
+        assertTrue(e.getMessage().contains("block") && e.getMessage().contains("backward()"), e.getMessage());
+    }
+
+    @Test
     void outsideAWorkspaceTheBlockJustRuns() {
         Probe block = new Probe();
         Tensor x = Tensor.of(new float[] {1, 2}, 2);

@@ -36,6 +36,8 @@ import org.minidiffusion.core.api.ShapeException;
 import org.minidiffusion.core.api.StateBuffer;
 import org.minidiffusion.core.api.Tensor;
 import org.minidiffusion.core.api.Workspace;
+import org.minidiffusion.core.spi.BinaryOp;
+import org.minidiffusion.core.spi.Kernels;
 
 /**
  * The shared backend suite: a backend's tests subclass it and name the backend, in one line.
@@ -53,6 +55,8 @@ import org.minidiffusion.core.api.Workspace;
  *   reference backend under {@link Tolerance#DEFAULT};</li>
  *   <li>{@link #opsMatchOnRecycledBuffers()}: every case's forward pass again on buffers a
  *   {@link Workspace} recycled and filled with NaN, against the same case computed normally;</li>
+ *   <li>{@link #gradientsMatchOnReusedBuffers()}: every differentiable case's gradients again on
+ *   buffers that backward passes gave back filled with NaN, bit for bit against new buffers;</li>
  *   <li>{@link #gradientsMatchFiniteDifferences()}: every differentiable op's autograd gradient
  *   against central differences, under {@link Tolerance#GRADCHECK};</li>
  *   <li>{@link #knownValues()}: hand-computed results and well-known constants, which check the
@@ -292,6 +296,101 @@ public abstract class BackendTestKit {
         }
         TensorAssert.assertClose(Tolerance.DEFAULT, b.id(), "d(sum x^2)/dx after the workspace", b.of(v(2, 4, 6), 3),
                 x.grad());
+    }
+
+    /**
+     * Runs every differentiable case's forward and backward pass on a new thread, whose buffers
+     * are all new, then twice on this thread with {@link Workspace#DEBUG_PROPERTY} set, so that
+     * the buffers each backward pass gives back for reuse are filled with NaN and the second run
+     * computes on them. Both runs must give the new thread's gradients bit for bit: a kernel that
+     * reads an output before writing it, or an op that relies on a buffer being zero, fails here.
+     *
+     * @return one test per differentiable case
+     */
+    @TestFactory
+    public Stream<DynamicTest> gradientsMatchOnReusedBuffers() {
+        return OpCases.all().stream().filter(OpCase::differentiable).map(c -> dynamicTest(
+                c.name() + " [backward on NaN-filled reused buffers]", () -> matchOnReusedBuffers(c)));
+    }
+
+    private void matchOnReusedBuffers(OpCase c) throws Exception {
+        Backend b = backend();
+        List<float[]> data = c.generate();
+        java.util.concurrent.FutureTask<List<float[]>> fresh = new java.util.concurrent.FutureTask<>(
+                () -> gradientsOf(b, c, data));
+        Thread thread = new Thread(fresh, "fresh buffers");
+        thread.start();
+        List<float[]> expected = fresh.get();
+        String before = System.getProperty(Workspace.DEBUG_PROPERTY);
+        System.setProperty(Workspace.DEBUG_PROPERTY, "true");
+        try {
+            for (int run = 1; run <= 2; run++) {
+                List<float[]> actual = gradientsOf(b, c, data);
+                for (int j = 0; j < expected.size(); j++) {
+                    String what = "[" + b.id() + "] " + c.name() + " d/d(input " + j + "), run " + run
+                            + " on reused buffers vs a thread with new ones";
+                    assertEquals(expected.get(j) == null, actual.get(j) == null, what + ": hasGrad differs");
+                    if (expected.get(j) != null) {
+                        int at = Arrays.mismatch(expected.get(j), actual.get(j));
+                        assertEquals(-1, at, what + ": not bit-identical, first at flat index " + at + ": "
+                                + (at < 0 || at >= expected.get(j).length ? "" : expected.get(j)[at]) + " vs "
+                                + (at < 0 || at >= actual.get(j).length ? "" : actual.get(j)[at]));
+                    }
+                }
+            }
+        } finally {
+            if (before == null) {
+                System.clearProperty(Workspace.DEBUG_PROPERTY);
+            } else {
+                System.setProperty(Workspace.DEBUG_PROPERTY, before);
+            }
+        }
+    }
+
+    /** Returns each input's gradient of {@code sum_i <out_i, g_i>} for a fixed random {@code g}, or null. */
+    private static List<float[]> gradientsOf(Backend b, OpCase c, List<float[]> data) {
+        List<Tensor> in = c.leaves(b, data, true);
+        List<Tensor> outs = c.run(b, in);
+        backward(b, outs, randomLike(new Rng(c.seed() ^ 0x5DEECE66DL), outs, c.gradScale()));
+        List<float[]> grads = new ArrayList<>();
+        for (Tensor t : in) {
+            grads.add(t.hasGrad() ? t.grad().toArray() : null);
+        }
+        return grads;
+    }
+
+    /**
+     * {@code binary} may write into its left operand's storage when that operand is read row-major
+     * from index 0, as the tape does to add a gradient in place; the right operand may be strided
+     * or broadcast. Checked for every op against the reference writing into a separate output.
+     */
+    @Test
+    public void binaryMayWriteIntoItsLeftOperand() {
+        Kernels test = backend().kernels();
+        Kernels ref = reference().kernels();
+        Rng rng = new Rng(31);
+        List<Executable> checks = new ArrayList<>();
+        for (int[] shape : new int[][] {{3, 5, 7}, {2, 64, 130}}) {
+            int n = shape[0] * shape[1] * shape[2];
+            int[] rowMajor = {shape[1] * shape[2], shape[2], 1};
+            float[] a = Gen.normal(1.0).make(rng, n);
+            float[] b = Gen.normal(1.0).make(rng, shape[1] * shape[2] + 3);
+            for (int i = 0; i < b.length; i++) {
+                b[i] += Math.signum(b[i]) * 0.5f; // away from 0, for DIV
+            }
+            // b: (S1, S2) broadcast over dim 0 and read transposed-ish, from offset 3
+            int[] bStrides = {0, 1, shape[1]};
+            for (BinaryOp op : BinaryOp.values()) {
+                float[] expected = new float[n];
+                ref.binary(op, shape, a, 0, rowMajor, b, 3, bStrides, expected);
+                float[] inPlace = a.clone();
+                test.binary(op, shape, inPlace, 0, rowMajor, b, 3, bStrides, inPlace);
+                String what = "binary " + op + " in place into its left operand, shape " + Arrays.toString(shape);
+                checks.add(() -> TensorAssert.assertClose(Tolerance.DEFAULT, backendId(), what, Shape.of(shape),
+                        TensorAssert.toDoubles(expected), TensorAssert.toDoubles(inPlace)));
+            }
+        }
+        assertAll("binary in place", checks);
     }
 
     /** Returns normal values of standard deviation {@code scale}, one array per output. */

@@ -19,7 +19,9 @@ import org.minidiffusion.core.internal.BufferPool;
  * <p>While a workspace is open on a thread and autograd is not recording there, every tensor the
  * core creates on that thread takes its buffer from the innermost open workspace: one given back
  * by {@link #recycle} if one of the same length is free, else a new one. Outside a backward pass
- * only; recording allocates normally, because the tape keeps its tensors until backward.
+ * only; recording allocates normally, because the tape keeps its tensors until backward, and
+ * a backward pass reuses the buffers it proves dead without a workspace (its intermediate
+ * gradients, and the tensors made inside a {@link #scoped} block, see there).
  *
  * <p><b>Safety.</b> {@link #recycle} marks every tensor whose buffer it takes back. Reading such a
  * tensor, or taking a view of it, throws {@link IllegalStateException} naming the op, so stale
@@ -34,11 +36,18 @@ import org.minidiffusion.core.internal.BufferPool;
  * it), so that the temporaries of each block are reused by the next block instead of piling up
  * until the end of the step, without a line of buffer management in the model.
  *
- * <p><b>Debugging.</b> With the system property {@value BufferPool#DEBUG_PROPERTY}{@code =true},
+ * <p><b>Debugging.</b> With the system property {@value #DEBUG_PROPERTY}{@code =true},
  * or with {@link #openDebug()}, recycled buffers are filled with NaN, so an op that relies on a
  * fresh buffer being zero shows NaN instead of a plausible wrong value.
  */
 public final class Workspace implements AutoCloseable {
+    /**
+     * The system property that, set to {@code true}, makes workspaces fill the buffers they take
+     * back with NaN, and backward passes the buffers they give back for reuse; read when a
+     * workspace opens and whenever a backward pass gives a buffer back.
+     */
+    public static final String DEBUG_PROPERTY = BufferPool.DEBUG_PROPERTY;
+
     private final BufferPool pool;
 
     private Workspace(BufferPool pool) {
@@ -84,16 +93,19 @@ public final class Workspace implements AutoCloseable {
 
     /**
      * Runs {@code block} in a nested workspace that, when it returns, takes back every buffer the
-     * block allocated except its result's; without a pooling workspace on this thread (or while
-     * autograd records), it just runs the block. The block must not keep any other tensor it
-     * creates, for example in a field.
+     * block allocated except its result's. While autograd records, the tape keeps the block's
+     * tensors for the backward pass instead, and takes their buffers back once a backward pass has
+     * run through the block's result (a second backward pass through it then throws, as the first
+     * one reused what the block's backward reads). Otherwise, without a pooling workspace on this
+     * thread, it just runs the block. Either way, the block must not keep any other tensor it
+     * creates, for example in a field: reading one after its buffer is taken back throws.
      *
      * @param block computes a tensor, typically a layer's forward pass
      * @return the block's result, owned by the enclosing workspace
      */
     public static Tensor scoped(Supplier<Tensor> block) {
         if (!BufferPool.isPooling()) {
-            return block.get();
+            return Autograd.isEnabled() ? BufferPool.scopedWhileRecording(block) : block.get();
         }
         try (Workspace inner = open(null)) {
             Tensor result = block.get();

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.minidiffusion.core.api.Autograd;
 import org.minidiffusion.core.api.Tensor;
 
@@ -47,11 +48,75 @@ public final class BufferPool {
 
     private static final ThreadLocal<ThreadState> STATE = ThreadLocal.withInitial(ThreadState::new);
 
-    /** The pools open on one thread, innermost first, and how many backward passes are running. */
+    /**
+     * The pools open on one thread, innermost first, how many backward passes are running, the
+     * innermost {@link Tracker}, and the spare arrays: arrays the tape proved dead, by length,
+     * each with the number of the backward pass that gave it back.
+     */
     private static final class ThreadState {
         final ArrayDeque<BufferPool> open = new ArrayDeque<>();
         int paused;
+        Tracker tracker;
+        final Map<Integer, ArrayDeque<Spare>> spares = new HashMap<>();
+        int spareCount;
+        int passes; // backward passes ended on this thread
+
+        /** Returns the pool allocations come from now, or null. */
+        BufferPool active() {
+            return open.isEmpty() || paused > 0 || Autograd.isEnabled() ? null : open.peek();
+        }
+
+        /** Returns the latest spare array of length {@code n} that the collector has not cleared, or null. */
+        float[] spare(int n) {
+            if (spareCount == 0) {
+                return null;
+            }
+            ArrayDeque<Spare> q = spares.get(n);
+            while (q != null && !q.isEmpty()) {
+                spareCount--;
+                float[] a = q.pop().array.get();
+                if (a != null) {
+                    return a;
+                }
+            }
+            return null;
+        }
+
+        void addSpare(float[] a) {
+            spares.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(new Spare(a, passes));
+            spareCount++;
+        }
+
+        /** Ends a backward pass: drops the spares given back before the previous one and still unused. */
+        void endPass() {
+            passes++;
+            if (spareCount > 0) {
+                spares.values().forEach(q -> q.removeIf(sp -> passes - sp.pass > SPARE_PASSES || sp.array.get() == null));
+                spares.values().removeIf(ArrayDeque::isEmpty);
+                spareCount = spares.values().stream().mapToInt(ArrayDeque::size).sum();
+            }
+        }
     }
+
+    /**
+     * A spare array, held softly, as a workspace holds its free arrays, and the backward pass that
+     * gave it back.
+     */
+    private static final class Spare {
+        final SoftReference<float[]> array;
+        final int pass;
+
+        Spare(float[] array, int pass) {
+            this.array = new SoftReference<>(array);
+            this.pass = pass;
+        }
+    }
+
+    /**
+     * How many backward passes a spare array is kept unused: the arrays a training step's
+     * backward pass gives back serve the next step, and arrays still unused after that are dropped.
+     */
+    private static final int SPARE_PASSES = 2;
 
     /** What nested pools share with the outermost one: the free arrays, by length, and the counts. */
     private static final class Shared {
@@ -106,11 +171,6 @@ public final class BufferPool {
         return pool;
     }
 
-    /** Returns the innermost pool open on this thread, whatever the grad mode, or null. */
-    static BufferPool innermost() {
-        return OPEN.get() == 0 ? null : STATE.get().open.peek();
-    }
-
     /**
      * Returns whether allocations on this thread come from a pool now.
      *
@@ -122,11 +182,18 @@ public final class BufferPool {
 
     /** Returns the pool allocations come from now, or null to allocate normally. */
     private static BufferPool active() {
-        if (OPEN.get() == 0) {
-            return null;
-        }
-        ThreadState s = STATE.get();
-        return s.open.isEmpty() || s.paused > 0 || Autograd.isEnabled() ? null : s.open.peek();
+        return OPEN.get() == 0 ? null : STATE.get().active();
+    }
+
+    /**
+     * Runs a block while autograd records: the tape takes back the tensors it makes, except its
+     * result, once a backward pass has run through it; see {@code Workspace.scoped}.
+     *
+     * @param block computes a tensor
+     * @return the block's result
+     */
+    public static Tensor scopedWhileRecording(Supplier<Tensor> block) {
+        return Tape.scoped(block);
     }
 
     /**
@@ -137,8 +204,7 @@ public final class BufferPool {
      * @return the array
      */
     public static float[] allocate(int n) {
-        BufferPool pool = active();
-        return pool == null ? new float[n] : pool.take(n);
+        return allocate(n, false);
     }
 
     /**
@@ -148,13 +214,99 @@ public final class BufferPool {
      * @return the array
      */
     public static float[] allocateZeroed(int n) {
-        BufferPool pool = active();
-        if (pool == null) {
-            return new float[n];
+        return allocate(n, true);
+    }
+
+    /**
+     * Takes an array from the innermost pool if one is active; else a spare of the length, or a
+     * new array; and tracks it if a {@link Tracker} is open.
+     */
+    private static float[] allocate(int n, boolean zeroed) {
+        ThreadState s = STATE.get();
+        BufferPool pool = OPEN.get() == 0 ? null : s.active();
+        float[] a;
+        if (pool != null) {
+            a = pool.take(n);
+        } else {
+            a = n == 0 ? null : s.spare(n);
+            if (a == null) {
+                return track(s, new float[n]); // zeros already
+            }
         }
-        float[] a = pool.take(n);
-        Arrays.fill(a, 0f);
+        if (zeroed) {
+            Arrays.fill(a, 0f);
+        }
+        return pool != null ? a : track(s, a);
+    }
+
+    private static float[] track(ThreadState s, float[] a) {
+        if (s.tracker != null && a.length > 0) {
+            s.tracker.add(a);
+        }
         return a;
+    }
+
+    /**
+     * Gives this thread an array that nothing can read or write any more, for a later allocation
+     * of its length to reuse; with the system property {@value #DEBUG_PROPERTY}, filled with NaN
+     * first. Spares are held softly, so the collector clears them before it runs out of memory,
+     * and for {@value #SPARE_PASSES} backward passes at most ({@link #endPass}).
+     *
+     * @param array a dead array
+     */
+    static void giveSpare(float[] array) {
+        if (array.length == 0) {
+            return;
+        }
+        if (Boolean.getBoolean(DEBUG_PROPERTY)) {
+            Arrays.fill(array, Float.NaN);
+        }
+        STATE.get().addSpare(array);
+    }
+
+    /** Counts a backward pass ended on this thread, dropping the spares too old to be wanted. */
+    static void endPass() {
+        STATE.get().endPass();
+    }
+
+    /**
+     * Opens a {@link Tracker} on this thread; it becomes the innermost one.
+     *
+     * @param block whether it is a block's tracker, which also collects the recorded nodes
+     * @return the tracker
+     */
+    static Tracker track(boolean block) {
+        ThreadState s = STATE.get();
+        s.tracker = new Tracker(s.tracker, block);
+        return s.tracker;
+    }
+
+    /** Closes the innermost tracker, {@code t}. */
+    static void untrack(Tracker t) {
+        ThreadState s = STATE.get();
+        if (s.tracker != t) {
+            throw new IllegalStateException("internal error: trackers closed out of order");
+        }
+        s.tracker = t.outer;
+    }
+
+    /** Returns the innermost tracker on this thread, or null. */
+    static Tracker tracker() {
+        return STATE.get().tracker;
+    }
+
+    /**
+     * Returns the storage for a newly computed array: the one its workspace or its tracker
+     * already gave it if either tracks it, so that every tensor on it shares one, else a new one.
+     */
+    static Storage storageOf(float[] data) {
+        ThreadState s = STATE.get();
+        BufferPool pool = OPEN.get() == 0 ? null : s.open.peek();
+        Storage claimed = pool == null ? null : pool.claim(data);
+        if (claimed != null) {
+            return claimed;
+        }
+        return s.tracker != null && s.tracker.tracks(data) ? s.tracker.claim(data) : new Storage(data);
     }
 
     /**
@@ -203,11 +355,11 @@ public final class BufferPool {
         return a;
     }
 
-    /** Returns the storage of {@code data}: tracked if this pool handed it out, shared by every wrap. */
-    Storage claim(float[] data) {
+    /** Returns the storage of {@code data} if this pool handed it out, shared by every wrap; else null. */
+    private Storage claim(float[] data) {
         Handed h = find(data);
         if (h == null) {
-            return new Storage(data);
+            return null;
         }
         Storage s = h.storage();
         if (s == null) {

@@ -67,6 +67,9 @@ final class DenseTensor implements Tensor {
                     + (t == null ? "null" : t.getClass().getName()));
         }
         DenseTensor d = (DenseTensor) t;
+        if (d.storage.isRecycledAfterBackward()) {
+            throw d.recycled(op);
+        }
         if (d.storage.isRecycled()) {
             throw new IllegalStateException(op + ": the survivor " + d.shape + " was already recycled by an earlier "
                     + "Workspace.recycle; pass it as a survivor to every recycle it must outlive");
@@ -130,7 +133,21 @@ final class DenseTensor implements Tensor {
     }
 
     private IllegalStateException recycled() {
-        return new IllegalStateException(tensorOp() + ": this " + shape + " tensor was recycled by Workspace.recycle, "
+        return recycled(tensorOp());
+    }
+
+    private IllegalStateException recycled(String op) {
+        if (storage.isRecycledGradient()) {
+            return new IllegalStateException(op + ": internal error: this " + shape + " tensor is an intermediate "
+                    + "gradient that its backward pass had given back for reuse");
+        }
+        if (storage.isRecycledAfterBackward()) {
+            return new IllegalStateException(op + ": this " + shape + " tensor was made inside a block (Workspace.scoped, "
+                    + "such as an nn Block) while autograd recorded, and backward() has run through that block, which "
+                    + "reuses the buffers of the tensors the block made but did not return; a block must not keep them: "
+                    + "return what is needed, or copy its values out with toArray() before backward()");
+        }
+        return new IllegalStateException(op + ": this " + shape + " tensor was recycled by Workspace.recycle, "
                 + "so its buffer may hold other values now; keep it by passing it to recycle(...) as a survivor, "
                 + "or copy its values out with toArray() before the recycle");
     }
@@ -190,6 +207,11 @@ final class DenseTensor implements Tensor {
     float[] values() {
         float[] d = data();
         return isWhole(d) ? d : copyTo(BufferPool.allocate(shape.numel()));
+    }
+
+    /** Returns whether this tensor covers its whole storage array, row-major from index 0. */
+    boolean isWhole() {
+        return isWhole(storage.array());
     }
 
     /** Returns whether {@code d}, this tensor's storage, holds exactly its values row-major. */
@@ -322,7 +344,8 @@ final class DenseTensor implements Tensor {
     @Override
     public String toString() {
         if (storage.isRecycled()) {
-            return "Tensor" + shape + " on " + backend.id() + " [recycled by Workspace.recycle]";
+            return "Tensor" + shape + " on " + backend.id()
+                    + (storage.isRecycledAfterBackward() ? " [recycled after backward]" : " [recycled by Workspace.recycle]");
         }
         float[] v = values();
         int shown = Math.min(v.length, 8);

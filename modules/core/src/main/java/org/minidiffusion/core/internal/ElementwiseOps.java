@@ -30,12 +30,28 @@ final class ElementwiseOps {
         return a.result(op, values, out, g -> binaryBackward(kind, a, b, g), a, b);
     }
 
+    /**
+     * Adds {@code b} into {@code a}'s own buffer, for the tape's gradient sums: the same values as
+     * {@code a.add(b)}, element by element, by the same kernel, without a new buffer. {@code a}
+     * must cover its whole buffer row-major ({@link DenseTensor#isWhole}), nothing else may use
+     * that buffer, and {@code b} must have {@code a}'s shape.
+     */
+    static void addInPlace(DenseTensor a, DenseTensor b) {
+        float[] values = a.data();
+        if (values.length > 0) {
+            a.k().binary(BinaryOp.ADD, a.dims, values, a.offset, ShapeOps.broadcastStrides(a, a.dims),
+                    b.data(), b.offset, ShapeOps.broadcastStrides(b, a.dims), values);
+        }
+    }
+
     private static DenseTensor[] binaryBackward(BinaryOp kind, DenseTensor a, DenseTensor b, DenseTensor g) {
         switch (kind) {
             case ADD:
-                return grads(ShapeOps.sumTo(g, a.shape), ShapeOps.sumTo(g, b.shape));
+                return grads(a.requiresGrad ? ShapeOps.sumTo(g, a.shape) : null,
+                        b.requiresGrad ? ShapeOps.sumTo(g, b.shape) : null);
             case SUB:
-                return grads(ShapeOps.sumTo(g, a.shape), ShapeOps.sumTo(g.neg(), b.shape));
+                return grads(a.requiresGrad ? ShapeOps.sumTo(g, a.shape) : null,
+                        b.requiresGrad ? ShapeOps.sumTo(g.neg(), b.shape) : null);
             case MUL:
                 return grads(a.requiresGrad ? ShapeOps.sumTo(g.mul(b), a.shape) : null,
                         b.requiresGrad ? ShapeOps.sumTo(g.mul(a), b.shape) : null);

@@ -1,10 +1,11 @@
 package org.minidiffusion.core.internal;
 
 /**
- * The array a tensor and all its views share, whether a workspace has taken it back, and whether
+ * The array a tensor and all its views share, whether its buffer has been taken back, and whether
  * it may be written in place.
  *
- * <p>Once {@link BufferPool#recycle} has marked it, the array may hold another tensor's values,
+ * <p>Once {@link BufferPool#recycle} or the tape (after a backward pass through the block that
+ * made it, see {@link Tape#scoped}) has marked it, the array may hold another tensor's values,
  * so {@link DenseTensor} refuses to read it.
  *
  * <p>Tensors never change, with one exception: the storage of a parameter or a state buffer, made
@@ -19,6 +20,8 @@ final class Storage {
     private boolean recycled;
     /** The tape's clock at the last in-place write, 0 if never written since it was made. */
     private long writtenAt;
+    private boolean afterBackward;
+    private boolean gradient;
 
     Storage(float[] data) {
         this(data, false);
@@ -41,15 +44,14 @@ final class Storage {
     }
 
     /**
-     * Returns the storage of a newly computed array: the one its workspace tracks if a workspace
-     * on this thread handed it out, else an untracked one.
+     * Returns the storage of a newly computed array: the one its workspace or the tape already
+     * tracks for it if either handed it out on this thread, else an untracked one.
      *
      * @param data an array allocated for a new tensor
      * @return the storage
      */
     static Storage of(float[] data) {
-        BufferPool pool = BufferPool.innermost();
-        return pool == null ? new Storage(data) : pool.claim(data);
+        return BufferPool.storageOf(data);
     }
 
     /** Returns the array without checking; for the pool and for messages. */
@@ -61,6 +63,17 @@ final class Storage {
         return recycled;
     }
 
+    /** Returns whether the tape, not a workspace, took the buffer back. */
+    boolean isRecycledAfterBackward() {
+        return afterBackward;
+    }
+
+    /** Returns whether the buffer was an intermediate gradient of a backward pass. */
+    boolean isRecycledGradient() {
+        return gradient;
+    }
+
+    /** Marks the buffer taken back by {@code Workspace.recycle}. */
     void markRecycled() {
         recycled = true;
     }
@@ -78,5 +91,17 @@ final class Storage {
     /** Returns the tape's clock at the last in-place write, or 0. */
     long writtenAt() {
         return writtenAt;
+    }
+
+    /**
+     * Marks the buffer taken back by the tape.
+     *
+     * @param intermediateGradient true for a gradient or temporary of a backward pass, false for a
+     *                             tensor a block made
+     */
+    void markRecycledAfterBackward(boolean intermediateGradient) {
+        recycled = true;
+        afterBackward = true;
+        gradient = intermediateGradient;
     }
 }

@@ -46,7 +46,8 @@ public interface Kernels {
      *
      * <p>For the multi-index {@code idx} of {@code shape}, the operands are read at
      * {@code aOffset + sum(idx[d] * aStrides[d])} and likewise for {@code b}. A stride of 0 broadcasts.
-     * The output is contiguous with the given shape.
+     * The output is contiguous with the given shape. It may be {@code a} itself when {@code a} is
+     * read row-major from index 0 (the core adds gradients in place so); it never overlaps {@code b}.
      *
      * @param op       the function
      * @param shape    the output shape
