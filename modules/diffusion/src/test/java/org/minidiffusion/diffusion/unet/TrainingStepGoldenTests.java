@@ -19,7 +19,9 @@ import org.minidiffusion.nn.optim.Adam;
 /**
  * Three training steps of a small U-Net (forward, MSE loss, backward, Adam) compute exactly what
  * they computed before the tape reused buffers: each step's loss and a CRC-32 of every parameter
- * gradient's bits, against figures recorded with the core of main at 22626ab, before that change.
+ * gradient's bits, against figures recorded with main at 8b02064, just before that change (the fused
+ * GroupNorm backward merged before it changed the gradients' last bits from the second step on, once
+ * the norms' weights are no longer exactly 1, so the figures of 22626ab no longer apply).
  * The scalar reference's figures hold on any machine. The parallel backend's depend on its core
  * count and vector size, so they are checked where they were recorded; anywhere, a second run in
  * the same JVM, on buffers the first run's backward passes gave back filled with NaN, must give
@@ -29,15 +31,13 @@ class TrainingStepGoldenTests {
     /** The config: 8x8, 3 channels, base 16, levels (1, 2), attention at 4x4, GroupNorm(4), 2 heads. */
     private static final UNetConfig CONFIG = new UNetConfig(8, 3, 3, 16, new int[] {1, 2}, 1, Set.of(4), 4, 2, 0, 0f);
 
-    /** Per step: the loss in hex, and the CRC-32 of all gradients' bits in parameter order, recorded at 22626ab. */
+    /** Per step: the loss in hex, and the CRC-32 of all gradients' bits in parameter order, recorded at 8b02064. */
     private static final List<String> SCALAR = List.of(
-            "0x1.23034cp0 4f13c7b7", "0x1.2017d4p0 f02cddf1", "0x1.1cb894p0 f238a9d6");
+            "0x1.23034cp0 4f13c7b7", "0x1.2017d4p0 7d50ca07", "0x1.1cb894p0 e2cdce85");
     /** The same on the parallel backend, by the backend description they were recorded with. */
     private static final Map<String, List<String>> PARALLEL = Map.of(
-            "parallel streams over 2 cores, Vector API 512-bit GEMM",
-            List.of("0x1.23034cp0 c3eaf570", "0x1.2017d4p0 8bdf46fe", "0x1.1cb888p0 abcdd3ed"),
             "parallel streams over 2 cores, plain-Java GEMM (start with --add-modules jdk.incubator.vector for SIMD)",
-            List.of("0x1.23034cp0 6ba94f0b", "0x1.2017dp0 991a3dd", "0x1.1cb884p0 ea0b9cf1"));
+            List.of("0x1.23034cp0 6ba94f0b", "0x1.2017dp0 d4c44dd9", "0x1.1cb884p0 8a7487c3"));
 
     /** Returns one line per training step: the loss in hex and the CRC-32 of the gradients, in hex. */
     static List<String> fingerprint(Backend b) {
