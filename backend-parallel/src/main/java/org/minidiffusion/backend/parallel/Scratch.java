@@ -37,8 +37,8 @@ final class Scratch {
     /** The largest array kept for reuse, in floats (16 MiB). */
     private static final int MAX_KEPT = 1 << 22;
 
-    /** How many free buffers each slot keeps: one per core in use at once, and one for nesting. */
-    static final int KEPT_PER_SLOT = Parallel.CORES + 1;
+    /** How many free buffers each slot keeps: as many as threads use at once, one per core. */
+    static final int KEPT_PER_SLOT = Parallel.CORES;
 
     /** The free buffers of each slot, guarded by the list itself; slots are created on first use. */
     private static final Map<Integer, ArrayDeque<float[]>> FREE = new ConcurrentHashMap<>();
