@@ -22,8 +22,12 @@ import org.minidiffusion.core.api.Tensor;
  *
  * <p>Every storage array of the core comes from {@link #allocate} or {@link #allocateZeroed}.
  * While a pool is open on the current thread, autograd is not recording and no backward pass is
- * running, they take arrays from the innermost pool; otherwise they return {@code new float[n]}.
- * Recording must allocate normally: the tape keeps inputs and outputs alive until backward.
+ * running, they take arrays from the innermost pool. Otherwise they take a spare array of the
+ * length if this thread has one, else {@code new float[n]}: spares are arrays that the tape proved
+ * dead and gave back ({@link #giveSpare}), the intermediate gradients of a backward pass and the
+ * tensors of a block it ran through. Recording cannot use a pool: the tape keeps inputs and
+ * outputs alive until backward. While a {@link Tracker} is open (a backward pass, a block that
+ * records), the arrays not taken from a pool are tracked for the tape.
  *
  * <p>A pool opened inside another shares its free arrays and counters: its {@link #recycle} makes
  * arrays free for the outer one too, and closing it hands the arrays still in use to the outer
@@ -38,7 +42,7 @@ import org.minidiffusion.core.api.Tensor;
  * small {@code -Xmx} without a pool would fail with one. A cleared array is simply allocated again.
  */
 public final class BufferPool {
-    /** The system property that makes every pool fill the arrays it takes back with NaN. */
+    /** The system property that makes every pool fill the arrays it takes back with NaN, and the tape its spares. */
     public static final String DEBUG_PROPERTY = "minidiffusion.workspace.debug";
 
     private static final boolean DEBUG_DEFAULT = Boolean.getBoolean(DEBUG_PROPERTY);
@@ -99,15 +103,17 @@ public final class BufferPool {
     }
 
     /**
-     * A spare array, held softly, as a workspace holds its free arrays, and the backward pass that
-     * gave it back.
+     * A spare array, held weakly, and the backward pass that gave it back. The tape also holds the
+     * arrays a pass gives back from the pass's root ({@link Tape}), so they outlive collections
+     * while the caller holds that graph, typically until the next training step has taken them,
+     * and a collection after training frees them, as it frees everything else of the step.
      */
     private static final class Spare {
-        final SoftReference<float[]> array;
+        final WeakReference<float[]> array;
         final int pass;
 
         Spare(float[] array, int pass) {
-            this.array = new SoftReference<>(array);
+            this.array = new WeakReference<>(array);
             this.pass = pass;
         }
     }
@@ -249,8 +255,8 @@ public final class BufferPool {
     /**
      * Gives this thread an array that nothing can read or write any more, for a later allocation
      * of its length to reuse; with the system property {@value #DEBUG_PROPERTY}, filled with NaN
-     * first. Spares are held softly, so the collector clears them before it runs out of memory,
-     * and for {@value #SPARE_PASSES} backward passes at most ({@link #endPass}).
+     * first. Spares are held weakly (see {@link Spare}), and for {@value #SPARE_PASSES} backward
+     * passes at most ({@link #endPass}).
      *
      * @param array a dead array
      */

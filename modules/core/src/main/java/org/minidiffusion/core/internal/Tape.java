@@ -64,6 +64,8 @@ final class Tape {
         private List<Node> blockNodes;
         /** Whether a backward pass gave back buffers that this node's backward reads. */
         private boolean released;
+        /** When a backward pass started here: the arrays it gave back, kept from the collector while this graph lives. */
+        private List<float[]> givenBack;
 
         Node(String op, DenseTensor[] inputs, Backward backward) {
             this.op = op;
@@ -221,6 +223,8 @@ final class Tape {
         private final Map<float[], int[]> holders = new IdentityHashMap<>();
         /** For each array of this pass: how many leaves have it as their gradient (never given back). */
         private final Map<float[], int[]> leafGrads = new IdentityHashMap<>();
+        /** Every array this pass gave back, for the root's node to hold (see {@link BufferPool#giveSpare}). */
+        private final List<float[]> givenBack = new ArrayList<>();
 
         Pass(Tracker arena) {
             this.arena = arena;
@@ -270,6 +274,13 @@ final class Tape {
             for (DenseTensor t : order) {
                 releaseBlock(t.node);
             }
+            root.node.givenBack = givenBack;
+        }
+
+        /** Gives an array that nothing uses any more to this thread's spares. */
+        private void giveBack(float[] array) {
+            BufferPool.giveSpare(array);
+            givenBack.add(array);
         }
 
         /** Adds {@code g}, in flight, to the gradient pending for the recorded tensor {@code t}. */
@@ -361,12 +372,12 @@ final class Tape {
                 if (s != null) {
                     s.markRecycledAfterBackward(true);
                 }
-                BufferPool.giveSpare(a);
+                giveBack(a);
             }
         }
 
         /** After the pass, gives back the arrays of the block whose result {@code node} made, if any. */
-        private static void releaseBlock(Node node) {
+        private void releaseBlock(Node node) {
             if (node.blockArrays == null) {
                 return;
             }
@@ -374,7 +385,7 @@ final class Tape {
                 if (storage != null) {
                     storage.markRecycledAfterBackward(false);
                 }
-                BufferPool.giveSpare(array);
+                giveBack(array);
             });
             for (Node n : node.blockNodes) {
                 n.released = true;

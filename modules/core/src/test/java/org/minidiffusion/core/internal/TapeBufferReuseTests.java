@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -33,7 +34,8 @@ import org.minidiffusion.core.spi.UnaryOp;
  * buffer nothing else uses. Each test runs on a new thread with
  * {@link Workspace#DEBUG_PROPERTY} set, so that its spare arrays are its own and every buffer
  * given back is filled with NaN: a new array (zeros) and a reused one (NaN) tell apart, and a
- * buffer read after it was given back shows NaN.
+ * buffer read after it was given back shows NaN. Tests that count spares keep the graph of the
+ * pass that gave them back, which holds them against the garbage collector.
  *
  * <p>The kernels are the few element-wise ones these ops need, written out here so that the core
  * is tested without a backend module.
@@ -174,7 +176,8 @@ class TapeBufferReuseTests {
             Tensor x = B.of(new float[] {1, 2, 3, 4, 5, 6, 7}, 7).requireGrad();
             Tensor y = x.mul(2f);
             Tensor z = y.mul(3f);
-            z.sum().backward();  // d/dz: a view of the seed; d/dy: a new array, given back once y's backward ran
+            Tensor loss = z.sum();
+            loss.backward();  // d/dz: a view of the seed; d/dy: a new array, given back once y's backward ran
             assertArrayEquals(filled(7, 6f), x.grad().toArray());
             float[] reused = BufferPool.allocate(7);
             assertTrue(allNaN(reused), "the gradient of y was given back (filled with NaN in debug): "
@@ -183,6 +186,7 @@ class TapeBufferReuseTests {
             assertFalse(allNaN(BufferPool.allocate(7)), "exactly one buffer of 7 was given back");
             assertArrayEquals(new float[] {2, 4, 6, 8, 10, 12, 14}, y.toArray(), "op results stay readable");
             assertArrayEquals(new float[] {6, 12, 18, 24, 30, 36, 42}, z.toArray());
+            Reference.reachabilityFence(loss); // its graph holds the spares it gave back
         });
     }
 
@@ -218,12 +222,14 @@ class TapeBufferReuseTests {
     void aLeafGradientOfThisPassTakesTheSecondContributionInPlace() throws Exception {
         onNewThread(() -> {
             Tensor x = B.of(new float[] {1, 2, 3}, 3).requireGrad();
-            x.mul(2f).add(x.mul(4f)).backward(B.of(filled(3, 1f), 3));
+            Tensor out = x.mul(2f).add(x.mul(4f));
+            out.backward(B.of(filled(3, 1f), 3));
             assertArrayEquals(filled(3, 6f), x.grad().toArray());
             // one of the two per-branch gradients became x's gradient, the other was added into it
             // and given back: exactly one spare of 3 (a new sum would have given back both)
             assertTrue(allNaN(BufferPool.allocate(3)));
             assertFalse(allNaN(BufferPool.allocate(3)));
+            Reference.reachabilityFence(out);
         });
     }
 
@@ -323,7 +329,8 @@ class TapeBufferReuseTests {
                 });
                 return seen[0].mul(5f);
             });
-            out.sum().backward();
+            Tensor loss = out.sum();
+            loss.backward();
             assertArrayEquals(filled(4, 10f), x.grad().toArray());
             assertArrayEquals(new float[] {15, 25, 35, 45}, out.toArray());
             assertThrows(IllegalStateException.class, seen[0]::toArray, "the inner result is the outer block's tensor");
@@ -333,6 +340,7 @@ class TapeBufferReuseTests {
                 nan += allNaN(BufferPool.allocate(4)) ? 1 : 0;
             }
             assertEquals(3, nan, "the two block tensors and the one gradient of 4 not kept by x");
+            Reference.reachabilityFence(loss);
         });
     }
 
