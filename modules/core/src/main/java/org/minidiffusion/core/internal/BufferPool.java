@@ -64,6 +64,7 @@ public final class BufferPool {
         final Map<Integer, ArrayDeque<Spare>> spares = new HashMap<>();
         int spareCount;
         int passes; // backward passes ended on this thread
+        WeakReference<List<float[]>> handover; // the last pass's spares, for the next recorded node to hold
 
         /** Returns the pool allocations come from now, or null. */
         BufferPool active() {
@@ -104,9 +105,9 @@ public final class BufferPool {
 
     /**
      * A spare array, held weakly, and the backward pass that gave it back. The tape also holds the
-     * arrays a pass gives back from the pass's root ({@link Tape}), so they outlive collections
-     * while the caller holds that graph, typically until the next training step has taken them,
-     * and a collection after training frees them, as it frees everything else of the step.
+     * arrays a pass gives back, from the pass's root node and then from the first node recorded
+     * after it ({@link Tape}), so that they outlive collections while training goes on, and a
+     * collection after training frees them, as it frees everything else of the step.
      */
     private static final class Spare {
         final WeakReference<float[]> array;
@@ -268,6 +269,32 @@ public final class BufferPool {
             Arrays.fill(array, Float.NaN);
         }
         STATE.get().addSpare(array);
+    }
+
+    /**
+     * Remembers, weakly, the arrays a backward pass gave back, for the next node recorded on this
+     * thread to hold ({@link #takeHandover}).
+     *
+     * @param givenBack the arrays, which the pass's root node holds until then
+     */
+    static void handOver(List<float[]> givenBack) {
+        STATE.get().handover = new WeakReference<>(givenBack);
+    }
+
+    /**
+     * Returns, once, the arrays the last backward pass on this thread gave back, if nothing has
+     * taken them since and the collector has not freed them; else null.
+     *
+     * @return the arrays, for a newly recorded node to hold
+     */
+    static List<float[]> takeHandover() {
+        ThreadState s = STATE.get();
+        if (s.handover == null) {
+            return null;
+        }
+        List<float[]> given = s.handover.get();
+        s.handover = null;
+        return given;
     }
 
     /** Counts a backward pass ended on this thread, dropping the spares too old to be wanted. */

@@ -32,6 +32,11 @@ import org.minidiffusion.core.api.Tensor;
  * the same {@code a + b}, element by element, as the new tensor it replaces. Tensors the caller
  * can reach are never given back: op results outside blocks, the seed gradient, and every leaf's
  * gradient, which gradients of earlier passes are, too.
+ *
+ * <p>The spare arrays are held weakly by their thread, so that a garbage collection after training
+ * frees them. To keep them from the collector between a pass and the next training step that
+ * takes them, the pass's root node holds them, and then the first node recorded on the thread
+ * after the pass: each graph keeps the previous pass's spares until its own pass has run.
  */
 final class Tape {
     private static final AtomicLong COUNTER = new AtomicLong();
@@ -66,6 +71,8 @@ final class Tape {
         private boolean released;
         /** When a backward pass started here: the arrays it gave back, kept from the collector while this graph lives. */
         private List<float[]> givenBack;
+        /** When this is the first node recorded on its thread after a backward pass: that pass's {@link #givenBack}. */
+        private List<float[]> handedOver;
 
         Node(String op, DenseTensor[] inputs, Backward backward) {
             this.op = op;
@@ -117,6 +124,7 @@ final class Tape {
         if (block != null && block.block) {
             block.nodes.add(node);
         }
+        node.handedOver = BufferPool.takeHandover(); // null but for the first node after a backward pass
         return node;
     }
 
@@ -275,6 +283,7 @@ final class Tape {
                 releaseBlock(t.node);
             }
             root.node.givenBack = givenBack;
+            BufferPool.handOver(givenBack);
         }
 
         /** Gives an array that nothing uses any more to this thread's spares. */
