@@ -69,6 +69,8 @@ class TourSnippetsTests {
 
     private static Path work;
     private static StandardJavaFileManager files;
+    /** The loaders of the compiled snippets, open until the end: a snippet's local classes load lazily. */
+    private static final List<URLClassLoader> LOADERS = new ArrayList<>();
     private static int compiled;
 
     /**
@@ -97,6 +99,9 @@ class TourSnippetsTests {
 
     @AfterAll
     static void tearDown() throws IOException {
+        for (URLClassLoader loader : LOADERS) {
+            loader.close();
+        }
         files.close();
         try (Stream<Path> all = Files.walk(work)) {
             all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -290,8 +295,10 @@ class TourSnippetsTests {
                         .collect(Collectors.joining("\n"));
                 throw new AssertionError(s.where() + ": snippet '" + s.name() + "' does not compile:\n" + errors);
             }
-            return new URLClassLoader(new URL[] {dir.toUri().toURL()}, TourSnippetsTests.class.getClassLoader())
-                    .loadClass(className(s));
+            URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()},
+                    TourSnippetsTests.class.getClassLoader());
+            LOADERS.add(loader);
+            return loader.loadClass(className(s));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (ClassNotFoundException e) {
