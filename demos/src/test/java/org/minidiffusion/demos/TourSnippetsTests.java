@@ -198,13 +198,16 @@ class TourSnippetsTests {
     }
 
     @Test
-    void aSnippetWithoutMarkerOrExpectedOutputIsRefused() {
+    void aSnippetWithoutMarkerOrExpectedOutputOrWithAnotherFenceIsRefused() {
         AssertionError noMarker = assertThrows(AssertionError.class,
                 () -> parse("x.md", List.of("```java", "int a = 1;", "```", "```text", "```")));
         assertTrue(noMarker.getMessage().startsWith("x.md:2: "), noMarker.getMessage());
         AssertionError noOutput = assertThrows(AssertionError.class,
                 () -> parse("x.md", List.of("```java", "// snippet: a", "```", "text", "```text", "```")));
         assertTrue(noOutput.getMessage().startsWith("x.md:1: "), noOutput.getMessage());
+        AssertionError otherFence = assertThrows(AssertionError.class,
+                () -> parse("x.md", List.of("", "``` Java", "// snippet: a", "```", "```text", "```")));
+        assertTrue(otherFence.getMessage().startsWith("x.md:2: "), otherFence.getMessage());
     }
 
     // ------------------------------------------------------------------ extract, compile, run
@@ -213,7 +216,12 @@ class TourSnippetsTests {
     static List<Snippet> parse(String file, List<String> lines) {
         List<Snippet> out = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
-            if (!lines.get(i).strip().equals("```java")) {
+            String fence = lines.get(i).strip();
+            if (fence.startsWith("```") && fence.toLowerCase(Locale.ROOT).contains("java") && !fence.equals("```java")) {
+                fail(file + ":" + (i + 1) + ": write a Java snippet's fence as ```java, so that it is tested; got "
+                        + fence);
+            }
+            if (!fence.equals("```java")) {
                 continue;
             }
             int open = i;
