@@ -43,6 +43,6 @@ cat "$work/diff.txt"
 # Name the entries that differ in each jar that differs.
 for jar in $(diff "$work/sha256-1.txt" "$work/sha256-2.txt" | awk '/^</ {print $3}'); do
     echo "--- entries that differ in $jar:"
-    diff <(unzip -Z -l -T "$work/build1/$jar" | sed 1d) <(unzip -Z -l -T "$work/build2/$jar" | sed 1d) || true
+    diff <(unzip -Z -l -T "$work/build1/$jar" | sed 1d) <(unzip -Z -l -T "$work/build2/$jar" | sed 1d) | head -20 || true
 done
 exit 1
