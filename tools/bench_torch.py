@@ -96,8 +96,9 @@ def java_jars():
     lib = ROOT / "demos" / "target" / "lib"
     jars = {b: ROOT / f"backend-{b}" / "target" / f"backend-{b}.jar" for b in BACKENDS}
     jars = {b: jar for b, jar in jars.items() if jar.is_file()}
-    if not (lib / "demos.jar").is_file() or not jars:
-        die(f"the Java build is missing ({lib.relative_to(ROOT)}/demos.jar or backend-*/target/backend-*.jar); "
+    if not any(lib.glob("minidiffusion-demos-*.jar")) or not jars:
+        die(f"the Java build is missing ({lib.relative_to(ROOT)}/minidiffusion-demos-*.jar or "
+            "backend-*/target/backend-*.jar); "
             "run `mvn -B -q package -DskipTests` in the repository root first")
     return jars
 

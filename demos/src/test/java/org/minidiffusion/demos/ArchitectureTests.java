@@ -14,8 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,10 +44,9 @@ class ArchitectureTests {
 
     @BeforeAll
     static void importLibrary() throws IOException {
-        Matcher m = Pattern.compile("<module>([^<]+)</module>").matcher(Files.readString(ROOT.resolve("pom.xml")));
         List<Path> dirs = new ArrayList<>();
-        while (m.find()) {
-            Path dir = ROOT.resolve(m.group(1).trim()).resolve("target/classes");
+        for (String module : ReactorModules.jarModules()) {
+            Path dir = ROOT.resolve(module).resolve("target/classes");
             assertTrue(Files.isDirectory(dir), "not compiled: " + dir);
             dirs.add(dir);
         }

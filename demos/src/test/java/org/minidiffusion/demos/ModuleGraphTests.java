@@ -25,22 +25,9 @@ import org.junit.jupiter.api.Test;
  * and no package is split across modules.
  */
 class ModuleGraphTests {
-    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-    /** The module directories of the build, as the root pom lists them. */
-    private static final List<String> MODULE_DIRS = moduleDirs();
-
-    private static List<String> moduleDirs() {
-        try {
-            Matcher m = Pattern.compile("<module>([^<]+)</module>").matcher(Files.readString(ROOT.resolve("pom.xml")));
-            List<String> dirs = new java.util.ArrayList<>();
-            while (m.find()) {
-                dirs.add(m.group(1).trim());
-            }
-            return List.copyOf(dirs);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read the root pom.xml", e);
-        }
-    }
+    private static final Path ROOT = ReactorModules.ROOT;
+    /** The module directories of the build that compile a module, as the root pom lists them (not the BOM). */
+    private static final List<String> MODULE_DIRS = ReactorModules.jarModules();
 
     private static Map<String, ModuleDescriptor> descriptors() throws IOException {
         Map<String, ModuleDescriptor> all = new LinkedHashMap<>();
