@@ -3,6 +3,7 @@ package org.minidiffusion.sd3;
 import java.util.ArrayList;
 import java.util.List;
 import org.minidiffusion.core.api.Rng;
+import org.minidiffusion.diffusion.flow.FlowSchedule;
 import org.minidiffusion.dit.SD3Transformer2DModel;
 import org.minidiffusion.dit.SD3Transformer2DModelConfig;
 import org.minidiffusion.text.BpeTrainer;
@@ -84,5 +85,12 @@ final class Tiny {
         AutoencoderKLConfig config = AutoencoderKLConfig.of(1, new int[] {8, 8, 8}, 1, 4, 4, 32)
                 .withLatentScaling(1.7f, 0.1f);
         return new AutoencoderKL(config, new Rng(seed));
+    }
+
+    /** A whole random pipeline: shift 3 as SD3, 1000 training timesteps, a 28x28 crop of 32x32. */
+    static TextToImagePipeline pipeline(long seed) {
+        PromptEncoder encoder = encoder(seed);
+        return new TextToImagePipeline(encoder, transformer(encoder.jointAttentionDim(), seed + 20), vae(seed + 30),
+                new FlowSchedule(1000, 3.0), 28);
     }
 }
