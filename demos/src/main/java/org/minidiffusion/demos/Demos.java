@@ -94,6 +94,7 @@ public final class Demos {
             CaptionsCommand.USAGE,
             TrainTokenizerCommand.USAGE,
             ClipTrainCommand.USAGE,
+            TextToImageTrainCommand.USAGE,
             "  help                           show this text",
             "",
             "backends: put backend-scalar.jar (module org.minidiffusion.backend.scalar) and/or backend-parallel.jar",
@@ -262,6 +263,14 @@ public final class Demos {
                 ClipTrainCommand.Settings settings = ClipTrainCommand.parse(o);
                 try (Backends.Scope scope = useBackend(o, out)) {
                     ClipTrainCommand.run(settings, out);
+                }
+            }
+            case "train-t2i" -> {
+                Options o = Options.parse(command, args, 1, TextToImageTrainCommand.OPTIONS,
+                        TextToImageTrainCommand.FLAGS);
+                TextToImageTrainCommand.Settings settings = TextToImageTrainCommand.parse(o);
+                try (Backends.Scope scope = useBackend(o, out)) {
+                    TextToImageTrainCommand.run(settings, out);
                 }
             }
             default -> throw new UsageException("unknown command '" + command + "'");
