@@ -24,9 +24,11 @@ import org.minidiffusion.diffusion.flow.FlowSchedule;
 import org.minidiffusion.io.AtomicFiles;
 import org.minidiffusion.io.FashionMnist;
 import org.minidiffusion.io.FileFormatException;
+import org.minidiffusion.io.Images;
 import org.minidiffusion.io.Plot;
 import org.minidiffusion.io.Safetensors;
 import org.minidiffusion.io.SafetensorsFile;
+import org.minidiffusion.sd3.GenerationRequest;
 import org.minidiffusion.sd3.TextToImagePipeline;
 import org.minidiffusion.sd3.train.LatentDataset;
 import org.minidiffusion.sd3.train.TextToImageTrainConfig;
@@ -62,7 +64,8 @@ import org.minidiffusion.vae.AutoencoderKLConfig;
  *   <li>{@code train.log}: what the run printed, with a progress line every few steps;
  *   <li>{@code run.properties}: the data, autoencoder, CLIP and tokenizer of the run, for {@code --resume};
  *   <li>{@code tokenizer_3/unigram.tsv}: the T5 tokenizer of the run;
- *   <li>at the end, {@code pipeline/}: the pipeline directory {@code txt2img --model} reads.
+ *   <li>at the end, {@code pipeline/}: the pipeline directory {@code txt2img --model} reads, and
+ *       {@code samples.png}: images it draws for a held-out prompt per class, one row per class.
  * </ul>
  */
 final class TextToImageTrainCommand {
@@ -99,6 +102,10 @@ final class TextToImageTrainCommand {
     static final String T5_TOKENIZER = "tokenizer_3";
     static final String UNIGRAM_FILE = "unigram.tsv";
     static final String PIPELINE = "pipeline";
+    /** The sample grid written at the end: one row per class. */
+    static final String SAMPLES_PNG = "samples.png";
+    /** Images per row of {@link #SAMPLES_PNG}. */
+    static final int SAMPLE_COLUMNS = 8;
 
     /** The options that take a value. */
     static final Set<String> OPTIONS = Set.of("vae", "clip", "tokenizer-t5", "data", "out", "steps", "batch", "lr",
@@ -236,8 +243,8 @@ final class TextToImageTrainCommand {
         Path vaeDir = s.vae() != null ? s.vae() : Path.of(recorded.getProperty("vae"));
         Path clipDir = s.clip() != null ? s.clip() : Path.of(recorded.getProperty("clip"));
         AutoencoderKL vae = loadVae(vaeDir);
-        ClipTokenizer clipTokenizer = ClipTrainCommand.loadTokenizer(clipDir.resolve("tokenizer"));
         ClipTextModel clip = loadClip(clipDir);
+        ClipTokenizer clipTokenizer = ClipTrainCommand.loadTokenizer(clipDir.resolve(ClipTrainCommand.TOKENIZER));
         FashionMnist images = loadTrainSplit(dataDir);
         Files.createDirectories(dir);
         try (PrintStream log = openLog(dir)) {
@@ -280,6 +287,21 @@ final class TextToImageTrainCommand {
             }
             return train(trainer, frozen, s, report);
         }
+    }
+
+    /**
+     * Returns the prompts of {@link #SAMPLES_PNG}: per class, a held-out wording (one no training
+     * caption has) asking for a dark garment for even labels and a light one for odd labels.
+     *
+     * @return ten prompts, by label
+     */
+    static List<String> samplePrompts() {
+        List<String> prompts = new ArrayList<>();
+        for (FashionClass c : FashionClass.values()) {
+            List<String> all = Captioner.evaluationPrompts(c.label(), c.label() % 2 == 0 ? Tone.DARK : Tone.LIGHT);
+            prompts.add(all.get(all.size() / 2));
+        }
+        return prompts;
     }
 
     /** Every training caption of every class and tone, in a fixed order: the default T5 tokenizer's corpus. */
@@ -415,9 +437,14 @@ final class TextToImageTrainCommand {
         TextToImagePipeline pipeline = new TextToImagePipeline(trainer.emaEncoder(), trainer.emaTransformer(), f.vae(),
                 new FlowSchedule(1000, SCHEDULER_SHIFT), IMAGE_SIZE);
         pipeline.save(pipelineDir);
+        List<String> prompts = samplePrompts();
+        Tensor samples = pipeline.generate(GenerationRequest.of(prompts).withCount(SAMPLE_COLUMNS).withSeed(c.seed()));
+        Images.writePng(dir.resolve(SAMPLES_PNG), Images.grid(samples.mul(2f).sub(1f), SAMPLE_COLUMNS, 1, 1f));
         report.line("files in " + dir + ":");
         report.line(String.format(Locale.ROOT, "  %-24s the text-to-image pipeline (EMA weights), diffusers' layout",
                 PIPELINE + "/"));
+        report.line(String.format(Locale.ROOT, "  %-24s %d images per row for held-out prompts, one per class (\"%s\","
+                + " ...)", SAMPLES_PNG, SAMPLE_COLUMNS, prompts.get(0)));
         report.line(String.format(Locale.ROOT, "  %-24s continue with: train-t2i --resume --out %s --steps %d",
                 CHECKPOINT, dir, 2L * total));
         report.line(String.format(Locale.ROOT, "  %-24s the loss curve; %s holds the values", LOSS_PNG, LOSSES_CSV));
@@ -553,7 +580,8 @@ final class TextToImageTrainCommand {
     }
 
     /**
-     * Loads the CLIP text encoder of a {@code train-clip} run: {@code DIR/text_encoder/}.
+     * Loads the CLIP text encoder of a {@code train-clip} run, {@code DIR/text_encoder/}, after checking
+     * that its tokenizer {@code DIR/tokenizer/} is there too.
      *
      * @param dir the run's directory
      * @return the encoder, in evaluation mode
@@ -561,7 +589,9 @@ final class TextToImageTrainCommand {
      */
     static ClipTextModel loadClip(Path dir) throws IOException {
         Path text = dir.resolve(ClipTrainCommand.TEXT_ENCODER);
-        for (Path p : List.of(text.resolve("config.json"), text.resolve("model.safetensors"))) {
+        Path tokenizer = dir.resolve(ClipTrainCommand.TOKENIZER);
+        for (Path p : List.of(text.resolve("config.json"), text.resolve("model.safetensors"),
+                tokenizer.resolve("vocab.json"), tokenizer.resolve("merges.txt"))) {
             if (!Files.isRegularFile(p)) {
                 throw new DemoException("--clip: " + p + " does not exist; give the output directory of train-clip"
                         + " (which holds text_encoder/ and tokenizer/)");
