@@ -3,7 +3,11 @@
  * encoder and T5's encoder, an MMDiT trained with rectified flow matching in the latent space of a
  * KL autoencoder, and classifier-free guidance (Ho and Salimans 2022); the pipeline saves and
  * loads diffusers' {@code StableDiffusion3Pipeline} directory layout.
+ *
+ * <p>The name ends in a digit, which javac's lint discourages (a version number there would mislead);
+ * "sd3" names the model family, so the warning is suppressed.
  */
+@SuppressWarnings("module")
 module org.minidiffusion.sd3 {
     requires transitive org.minidiffusion.dit;
     requires transitive org.minidiffusion.transformer;
