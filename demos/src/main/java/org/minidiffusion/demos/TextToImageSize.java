@@ -16,9 +16,17 @@ import org.minidiffusion.sd3.train.TextToImageTrainConfig;
 enum TextToImageSize {
     /** One block of width 32 and a one-layer T5 of width 32; for tests and smoke runs. */
     MICRO(new TextToImageTrainConfig.Mmdit(1, 2, 16, 2, TextToImageTrainConfig.RMS_NORM), 1, 32, 2, 64),
-    /** Four blocks of width 128 (4 heads), patch 2 (16 image tokens); T5 with 2 layers of width 128. */
+    /**
+     * Four blocks of width 128 (4 heads), patch 2 (16 image tokens); T5 with 2 layers of width 128:
+     * 2.6M trained parameters (with a 143-piece tokenizer), 0.49 to 0.54 s per step of 64 images on
+     * two idle cores; the pipeline directory is 17 MB.
+     */
     SMALL(new TextToImageTrainConfig.Mmdit(4, 4, 32, 2, TextToImageTrainConfig.RMS_NORM), 2, 128, 4, 256),
-    /** Six blocks of width 192 (6 heads), patch 2; T5 with 2 layers of width 128. */
+    /**
+     * Six blocks of width 192 (6 heads), patch 2; T5 with 2 layers of width 128: 8.1M trained
+     * parameters, about 2.2 times the time per step of {@link #SMALL} (measured in CPU time), and a
+     * transformer of 31 MB, too large to ship beside the other models.
+     */
     BASE(new TextToImageTrainConfig.Mmdit(6, 6, 32, 2, TextToImageTrainConfig.RMS_NORM), 2, 128, 4, 256);
 
     private final TextToImageTrainConfig.Mmdit mmdit;
