@@ -94,6 +94,7 @@ public final class Demos {
             CaptionsCommand.USAGE,
             TrainTokenizerCommand.USAGE,
             ClipTrainCommand.USAGE,
+            TextToImageTrainCommand.USAGE,
             TextToImageCommand.USAGE,
             EvaluatePromptsCommand.USAGE,
             "  help                           show this text",
@@ -264,6 +265,14 @@ public final class Demos {
                 ClipTrainCommand.Settings settings = ClipTrainCommand.parse(o);
                 try (Backends.Scope scope = useBackend(o, out)) {
                     ClipTrainCommand.run(settings, out);
+                }
+            }
+            case "train-t2i" -> {
+                Options o = Options.parse(command, args, 1, TextToImageTrainCommand.OPTIONS,
+                        TextToImageTrainCommand.FLAGS);
+                TextToImageTrainCommand.Settings settings = TextToImageTrainCommand.parse(o);
+                try (Backends.Scope scope = useBackend(o, out)) {
+                    TextToImageTrainCommand.run(settings, out);
                 }
             }
             case "txt2img" -> {
