@@ -74,12 +74,12 @@ final class TextToImageTrainCommand {
     /** The data by default: the system's copy, which has the 60,000-image train split. */
     static final Path DEFAULT_DATA = FashionMnist.SYSTEM_DIR;
     /**
-     * The steps of a new run by default: about 47 minutes on two idle cores with the small model at
-     * batch 64 (0.49 to 0.54 s per step measured, plus about 1.5 minutes to encode the 60,000 images).
-     * A trial of 600 steps already drew 99 of 100 held-out prompts' images as the class asked for and
-     * 70 of 70 in the tone asked for (evaluate-prompts, guidance 4, 20 Euler steps).
+     * The steps of a new run by default, those of the shipped model ({@code models/fashion-sd3}):
+     * 3,000 steps of 64 images, about 0.5 s per step on two idle cores with the small model, plus
+     * about 1.5 minutes to encode the 60,000 images. A trial of 600 steps already drew 99 of 100
+     * held-out prompts' images as the class asked for and 70 of 70 in the tone asked for.
      */
-    static final int DEFAULT_STEPS = 5000;
+    static final int DEFAULT_STEPS = 3000;
     /** The images per step by default. */
     static final int DEFAULT_BATCH = 64;
     /** The peak learning rate of AdamW by default. */
