@@ -66,7 +66,7 @@ public final class Plot {
 
     /**
      * Returns the chart {@link #lossCurve} writes: x axis "step"; y axis "loss (log scale)" when
-     * every finite value is positive, else a linear "loss".
+     * every finite value is positive (and there is one), else a linear "loss".
      *
      * @param losses the values
      * @param width  the width
@@ -78,10 +78,13 @@ public final class Plot {
         if (losses.length == 0) {
             throw new IllegalArgumentException("lossCurve: no losses to plot (the series is empty)");
         }
-        boolean log = true;
+        boolean positive = false;
+        boolean nonPositive = false;
         for (double v : losses) {
-            log &= !(Double.isFinite(v) && v <= 0);
+            positive |= Double.isFinite(v) && v > 0;
+            nonPositive |= Double.isFinite(v) && v <= 0;
         }
+        boolean log = positive && !nonPositive;
         return LineChart.builder(width, height)
                 .title(title)
                 .xLabel("step")

@@ -201,7 +201,7 @@ public final class LineChart {
             texts.add(new Text(shown, 6, (top + bottom - length) / 2, true, INK));
         }
         legend(canvas, plot, weights, texts);
-        return new Drawing(canvas.toImage(), plot, xTicks, yTicks, xPixels, yPixels, texts);
+        return new Drawing(canvas.toImage(), plot, xTicks, yTicks, xPixels, yPixels, texts, map);
     }
 
     private void legend(Canvas canvas, Canvas.Rect plot, double[] weights, List<Text> texts) {
@@ -370,7 +370,7 @@ public final class LineChart {
     }
 
     /** Maps data to pixels inside the plot area. */
-    private record Mapping(Canvas.Rect plot, Ticks x, Ticks y, boolean logY) {
+    record Mapping(Canvas.Rect plot, Ticks x, Ticks y, boolean logY) {
         int px(double v) {
             return plot.left() + (int) Math.round((v - x.min()) / (x.max() - x.min()) * (plot.right() - plot.left()));
         }
@@ -415,9 +415,10 @@ public final class LineChart {
      * @param xPixels the column of each x tick
      * @param yPixels the row of each y tick
      * @param texts   every text written
+     * @param map     the mapping from data to pixels
      */
     record Drawing(RgbImage image, Canvas.Rect plot, Ticks xTicks, Ticks yTicks, int[] xPixels, int[] yPixels,
-                   List<Text> texts) {
+                   List<Text> texts, Mapping map) {
     }
 
     /** Collects a chart's texts, scale and series. */
