@@ -73,8 +73,9 @@ public final class Plot {
      * @param height the height
      * @param title  the title
      * @return the chart
+     * @throws IllegalArgumentException if the size is too small, or no value is finite
      */
-    static LineChart lossChart(double[] losses, int width, int height, String title) {
+    public static LineChart lossChart(double[] losses, int width, int height, String title) {
         if (losses.length == 0) {
             throw new IllegalArgumentException("lossCurve: no losses to plot (the series is empty)");
         }
