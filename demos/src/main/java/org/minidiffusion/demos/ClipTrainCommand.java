@@ -122,8 +122,10 @@ final class ClipTrainCommand {
     private static final List<String> FIXED = List.of("batch", "lr", "seed", "layers", "width", "heads", "context",
             "embed-dim", "holdout");
 
-    private static final int LOSS_PLOT_WIDTH = 800;
-    private static final int LOSS_PLOT_HEIGHT = 400;
+    static final int LOSS_PLOT_WIDTH = 800;
+    static final int LOSS_PLOT_HEIGHT = 400;
+    /** The title of {@link #LOSS_PNG}; its axes are "step" and "loss (log scale)". */
+    static final String LOSS_TITLE = "train-clip: loss per step";
 
     private ClipTrainCommand() {
     }
@@ -441,7 +443,7 @@ final class ClipTrainCommand {
         TrainCommand.writeLosses(dir.resolve(LOSSES_CSV), losses, step);
         double[] upToNow = Arrays.copyOf(losses, (int) step);
         if (Arrays.stream(upToNow).anyMatch(Double::isFinite)) {
-            Plot.lossCurve(dir.resolve(LOSS_PNG), upToNow, LOSS_PLOT_WIDTH, LOSS_PLOT_HEIGHT);
+            Plot.lossCurve(dir.resolve(LOSS_PNG), upToNow, LOSS_PLOT_WIDTH, LOSS_PLOT_HEIGHT, LOSS_TITLE);
         }
     }
 

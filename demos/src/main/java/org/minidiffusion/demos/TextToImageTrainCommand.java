@@ -139,8 +139,10 @@ final class TextToImageTrainCommand {
             "                                 --size " + DEFAULT_SIZE.id() + " --seed " + DEFAULT_SEED
                     + " --checkpoint-every " + DEFAULT_CHECKPOINT_EVERY + ")");
 
-    private static final int LOSS_PLOT_WIDTH = 800;
-    private static final int LOSS_PLOT_HEIGHT = 400;
+    static final int LOSS_PLOT_WIDTH = 800;
+    static final int LOSS_PLOT_HEIGHT = 400;
+    /** The title of {@code loss.png}. */
+    static final String LOSS_TITLE = "train-t2i: loss per step";
     private static final int WINDOW = 50;
 
     private TextToImageTrainCommand() {
@@ -513,7 +515,7 @@ final class TextToImageTrainCommand {
         TrainCommand.writeLosses(dir.resolve(LOSSES_CSV), losses, step);
         double[] upToNow = Arrays.copyOf(losses, (int) step);
         if (Arrays.stream(upToNow).anyMatch(Double::isFinite)) {
-            Plot.lossCurve(dir.resolve(LOSS_PNG), upToNow, LOSS_PLOT_WIDTH, LOSS_PLOT_HEIGHT);
+            Plot.lossCurve(dir.resolve(LOSS_PNG), upToNow, LOSS_PLOT_WIDTH, LOSS_PLOT_HEIGHT, LOSS_TITLE);
         }
     }
 

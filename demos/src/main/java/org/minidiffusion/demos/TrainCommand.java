@@ -92,8 +92,10 @@ final class TrainCommand {
     /** The switches. */
     static final Set<String> FLAGS = Set.of("resume");
 
-    private static final int LOSS_PLOT_WIDTH = 800;
-    private static final int LOSS_PLOT_HEIGHT = 400;
+    static final int LOSS_PLOT_WIDTH = 800;
+    static final int LOSS_PLOT_HEIGHT = 400;
+    /** The title of {@link #LOSS_PNG}; its axes are "step" and "loss (log scale)". */
+    static final String LOSS_TITLE = "train: loss per step";
     private static final long SAMPLE_SEED_SALT = 0x5A3D1E5L;
 
     private TrainCommand() {
@@ -439,7 +441,7 @@ final class TrainCommand {
         ModelFile.write(dir.resolve(MODEL), trainer.emaModel(), trainer.config(), step, extra);
         double[] upToNow = Arrays.copyOf(losses, (int) step);
         if (Arrays.stream(upToNow).anyMatch(Double::isFinite)) {
-            Plot.lossCurve(dir.resolve(LOSS_PNG), upToNow, LOSS_PLOT_WIDTH, LOSS_PLOT_HEIGHT);
+            Plot.lossCurve(dir.resolve(LOSS_PNG), upToNow, LOSS_PLOT_WIDTH, LOSS_PLOT_HEIGHT, LOSS_TITLE);
         }
     }
 

@@ -148,8 +148,10 @@ final class VaeTrainCommand {
             "                                 --checkpoint-every " + DEFAULT_CHECKPOINT_EVERY + " --eval-images "
                     + DEFAULT_EVAL_IMAGES + " --stats-images " + DEFAULT_STATS_IMAGES + ")");
 
-    private static final int LOSS_PLOT_WIDTH = 800;
-    private static final int LOSS_PLOT_HEIGHT = 400;
+    static final int LOSS_PLOT_WIDTH = 800;
+    static final int LOSS_PLOT_HEIGHT = 400;
+    /** The title of {@link #LOSS_PNG}; its axes are "step" and "loss (log scale)". */
+    static final String LOSS_TITLE = "train-vae: loss per step";
     private static final long STATS_SEED_SALT = 0x1A7E47L;
     private static final String CSV_HEADER = "step,loss,mse,kl";
 
@@ -601,7 +603,7 @@ final class VaeTrainCommand {
         writeLosses(dir.resolve(LOSSES_CSV), curves, step);
         double[] upToNow = Arrays.copyOf(curves[0], (int) step);
         if (Arrays.stream(upToNow).anyMatch(Double::isFinite)) {
-            Plot.lossCurve(dir.resolve(LOSS_PNG), upToNow, LOSS_PLOT_WIDTH, LOSS_PLOT_HEIGHT);
+            Plot.lossCurve(dir.resolve(LOSS_PNG), upToNow, LOSS_PLOT_WIDTH, LOSS_PLOT_HEIGHT, LOSS_TITLE);
         }
     }
 

@@ -84,6 +84,8 @@ class ClipTrainCommandTests {
         List<String> losses = Files.readAllLines(out.resolve(ClipTrainCommand.LOSSES_CSV));
         assertEquals(6, losses.size(), losses.toString());
         assertEquals(firstLosses, losses.subList(0, 4), "the losses before the resume are kept");
+        DemoRun.assertLossChart(out.resolve(ClipTrainCommand.LOSS_PNG), out.resolve(ClipTrainCommand.LOSSES_CSV),
+                "train-clip: loss per step", ClipTrainCommand.LOSS_PLOT_WIDTH, ClipTrainCommand.LOSS_PLOT_HEIGHT);
 
         // The text encoder loads with ClipTextModel's loader, with the tokenizer written beside it.
         Path text = out.resolve(ClipTrainCommand.TEXT_ENCODER);

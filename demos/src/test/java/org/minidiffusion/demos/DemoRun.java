@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import org.junit.jupiter.api.Assertions;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,6 +35,9 @@ import org.minidiffusion.transformer.t5.T5Config;
 import org.minidiffusion.transformer.t5.T5EncoderModel;
 import org.minidiffusion.vae.AutoencoderKL;
 import org.minidiffusion.vae.AutoencoderKLConfig;
+import org.minidiffusion.io.Images;
+import org.minidiffusion.io.Plot;
+import org.minidiffusion.io.chart.RgbImage;
 
 /** Runs the launcher in-process and builds small files for the tests. */
 record DemoRun(int code, String out, String err) {
@@ -108,6 +112,31 @@ record DemoRun(int code, String out, String err) {
                 }
                 images.write(bytes);
                 labels.write(source.label(offset + i));
+            }
+        }
+    }
+
+    /**
+     * Asserts that a run's loss curve is, pixel for pixel, the titled chart of the losses in the
+     * second column of its {@code losses.csv} (an empty entry is a NaN).
+     */
+    static void assertLossChart(Path png, Path csv, String title, int width, int height) throws IOException {
+        List<String> lines = Files.readAllLines(csv);
+        double[] losses = new double[lines.size() - 1];
+        for (int i = 0; i < losses.length; i++) {
+            String loss = lines.get(i + 1).split(",", -1)[1];
+            losses[i] = loss.isEmpty() ? Double.NaN : Double.parseDouble(loss);
+        }
+        RgbImage expected = Plot.lossChart(losses, width, height, title).render();
+        float[] levels = Images.readPng(png, 0, 255).toArray();
+        Assertions.assertEquals(3 * width * height, levels.length, png + " is an RGB image of " + width + "x" + height);
+        int plane = width * height;
+        int[] rgb = expected.toArray();
+        for (int i = 0; i < plane; i++) {
+            int actual = Math.round(levels[i]) << 16 | Math.round(levels[plane + i]) << 8 | Math.round(levels[2 * plane + i]);
+            if (actual != rgb[i]) {
+                Assertions.fail(png + " differs from the chart '" + title + "' of " + csv + " at (" + i % width + ", "
+                        + i / width + "): " + Integer.toHexString(actual) + " instead of " + Integer.toHexString(rgb[i]));
             }
         }
     }

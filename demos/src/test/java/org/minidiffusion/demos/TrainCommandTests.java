@@ -50,6 +50,8 @@ class TrainCommandTests {
         assertEquals(ModelSize.MICRO.config(28, 1, 10), model.unet().config());
         assertEquals("micro", model.metadata().get("model_size"));
         assertEquals(4, losses(out).size());
+        DemoRun.assertLossChart(out.resolve(TrainCommand.LOSS_PNG), out.resolve(TrainCommand.LOSSES_CSV),
+                "train: loss per step", TrainCommand.LOSS_PLOT_WIDTH, TrainCommand.LOSS_PLOT_HEIGHT);
 
         DemoRun resumed = train(out, "--resume", "--steps", "5");
         assertEquals(0, resumed.code(), resumed.toString());

@@ -64,6 +64,8 @@ class VaeTrainCommandTests {
         assertEquals(List.of("step,loss,mse,kl"), losses.subList(0, 1));
         assertEquals(4, losses.size(), losses.toString());
         assertEquals(4, losses.get(3).split(",").length, losses.toString());
+        DemoRun.assertLossChart(out.resolve(VaeTrainCommand.LOSS_PNG), out.resolve(VaeTrainCommand.LOSSES_CSV),
+                "train-vae: loss per step", VaeTrainCommand.LOSS_PLOT_WIDTH, VaeTrainCommand.LOSS_PLOT_HEIGHT);
 
         // diffusers' layout: config.json with the measured latent scaling, and the weights under its names
         Path model = out.resolve(VaeTrainCommand.MODEL_DIR);

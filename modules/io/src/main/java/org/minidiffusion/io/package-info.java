@@ -33,7 +33,8 @@
  * colour type and bit depth with its own bounded decoder: images beyond
  * {@link org.minidiffusion.io.Images.Limits} (by default 16,384 pixels per side and 2^24 pixels)
  * are refused before any pixel memory is allocated, and every chunk's CRC is checked.
- * {@link org.minidiffusion.io.Plot} draws loss curves.
+ * {@link org.minidiffusion.io.Plot} writes charts, such as a loss per step, as PNG files; they are
+ * drawn by our own code in {@link org.minidiffusion.io.chart} (which says why no plotting library).
  *
  * <h2>Errors and atomicity</h2>
  * A file whose content is invalid throws {@link org.minidiffusion.io.FileFormatException}, whose

@@ -2,94 +2,70 @@ package org.minidiffusion.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.commons.imaging.Imaging;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.minidiffusion.io.chart.LineChart;
+import org.minidiffusion.io.chart.RgbImage;
 
 class PlotTests {
     @TempDir
     Path dir;
 
     @Test
-    void aShortSeriesIsADarkLineThroughTheCentre() throws IOException {
-        double[] losses = new double[11];
+    void thePngHoldsTheRenderedChartPixelForPixel() throws IOException {
+        double[] losses = new double[600];
         for (int i = 0; i < losses.length; i++) {
-            losses[i] = 1 - i / 10.0;
+            losses[i] = 0.05 + Math.exp(-i / 80.0) * (1 + 0.2 * Math.sin(i));
         }
-        BufferedImage image = plot(losses, 200, 100);
-        assertEquals(0xffffff, image.getRGB(0, 0) & 0xffffff, "background is white");
-        assertEquals(0xffffff, image.getRGB(199, 99) & 0xffffff, "background is white");
-        // The line runs from top-left to bottom-right of a centred plot area, so the middle
-        // value 0.5 at the middle step lies at the image centre.
-        assertTrue(darkNear(image, 99, 49), "line at the centre");
-        // Plot area x 10..189, y 10..89 for values -0.05..1.05: at x = 20 the loss is 0.944, y = 17.6.
-        assertTrue(darkNear(image, 20, 18), "line near the start");
-        assertFalse(darkNear(image, 20, 80), "nothing drawn in the empty lower left");
-    }
-
-    @Test
-    void aLongSeriesIsSmoothedAndStillCrossesTheCentre() throws IOException {
-        double[] losses = new double[1001];
-        for (int i = 0; i < losses.length; i++) {
-            losses[i] = 1 - i / 1000.0 + (i % 2 == 0 ? 0.05 : -0.05);
-        }
-        losses[300] = Double.NaN;
-        BufferedImage image = plot(losses, 320, 240);
-        assertTrue(darkNear(image, 159, 119), "smoothed line at the centre");
-    }
-
-    @Test
-    void theYAxisIsLogarithmicForValuesSpanningMoreThanAHundredfold() throws IOException {
-        double[] decay = new double[500];
-        for (int i = 0; i < decay.length; i++) {
-            decay[i] = 1000 * Math.exp(-i / 50.0);
-        }
-        assertTrue(Plot.usesLogScale(decay));
-        assertFalse(Plot.usesLogScale(new double[] {1, 50, Double.NaN}));
-        assertFalse(Plot.usesLogScale(new double[] {-1, 1000}));
-        BufferedImage image = plot(decay, 120, 80);
-        assertEquals(120, image.getWidth());
-    }
-
-    @Test
-    void rejectsEmptySeriesAndTinyImages() {
-        Path file = dir.resolve("bad.png");
-        assertThrows(IllegalArgumentException.class, () -> Plot.lossCurve(file, new double[0], 100, 100));
-        assertThrows(IllegalArgumentException.class, () -> Plot.lossCurve(file, new double[] {Double.NaN}, 100, 100));
-        assertThrows(IllegalArgumentException.class, () -> Plot.lossCurve(file, new double[] {1}, 8, 100));
-    }
-
-    @Test
-    void theMovingAverageSkipsGaps() {
-        assertArrayEquals(new double[] {1.5, 2, 2.5, 4, 5},
-                Plot.movingAverage(new double[] {1, 2, 3, Double.NaN, 5}, 1), 1e-12);
-    }
-
-    private BufferedImage plot(double[] losses, int width, int height) throws IOException {
         Path file = dir.resolve("loss.png");
-        Plot.lossCurve(file, losses, width, height);
-        BufferedImage image = Imaging.getBufferedImage(file.toFile());
-        assertEquals(width, image.getWidth());
-        assertEquals(height, image.getHeight());
-        return image;
+        Plot.lossCurve(file, losses, 640, 320, "train: loss per step");
+        BufferedImage read = Imaging.getBufferedImage(file.toFile());
+        RgbImage expected = Plot.lossChart(losses, 640, 320, "train: loss per step").render();
+        assertEquals(640, read.getWidth());
+        assertEquals(320, read.getHeight());
+        int[] pixels = read.getRGB(0, 0, 640, 320, null, 0, 640);
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] &= 0xffffff;
+        }
+        assertArrayEquals(expected.toArray(), pixels);
+        try (var files = Files.list(dir)) {
+            assertEquals(java.util.List.of(file), files.toList(), "no temporary file left");
+        }
     }
 
-    private static boolean darkNear(BufferedImage image, int x, int y) {
-        for (int dy = -2; dy <= 2; dy++) {
-            for (int dx = -2; dx <= 2; dx++) {
-                int rgb = image.getRGB(x + dx, y + dy);
-                if (((rgb >> 16) & 0xff) + ((rgb >> 8) & 0xff) + (rgb & 0xff) < 300) {
-                    return true;
-                }
-            }
-        }
-        return false;
+    @Test
+    void lossesGetALogAxisUnlessAValueIsZeroOrNegative() throws IOException {
+        assertEquals(render(new double[] {0.5, 0.25, Double.NaN, 0.125}, true),
+                render(new double[] {0.5, 0.25, Double.NaN, 0.125}, null));
+        assertEquals(render(new double[] {0.5, 0, -0.25}, false), render(new double[] {0.5, 0, -0.25}, null));
+    }
+
+    @Test
+    void rejectsEmptySeriesAllNaNAndTinyImagesNamingTheProblem() {
+        Path file = dir.resolve("bad.png");
+        IllegalArgumentException empty = assertThrows(IllegalArgumentException.class,
+                () -> Plot.lossCurve(file, new double[0], 800, 400));
+        assertEquals("lossCurve: no losses to plot (the series is empty)", empty.getMessage());
+        IllegalArgumentException nan = assertThrows(IllegalArgumentException.class,
+                () -> Plot.lossCurve(file, new double[] {Double.NaN}, 800, 400));
+        assertEquals("LineChart: series 'loss' has no finite value among its 1", nan.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Plot.lossCurve(file, new double[] {1}, 8, 100));
+        assertEquals(false, Files.exists(file));
+    }
+
+    /** Renders with the log axis forced on or off, or as lossCurve chooses when {@code log} is null. */
+    private static java.util.List<Integer> render(double[] losses, Boolean log) {
+        RgbImage image = log == null
+                ? Plot.lossChart(losses, 400, 300, "t").render()
+                : LineChart.builder(400, 300).title("t").xLabel("step").yLabel(log ? "loss (log scale)" : "loss")
+                        .logY(log).series("loss", losses).build().render();
+        return java.util.Arrays.stream(image.toArray()).boxed().toList();
     }
 }
