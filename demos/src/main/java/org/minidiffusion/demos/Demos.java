@@ -73,7 +73,7 @@ public final class Demos {
             "  generate [--model FILE] [--out PNG] [--sampler ddim|ddpm] [--steps N] [--eta X] [--guidance X] [--seed N]",
             "           [--count N] [--backend ID]",
             "                                 sample --count images into a PNG grid with one row per class; --model also",
-            "                                 takes a training checkpoint (defaults: --model " + GenerateCommand.DEFAULT_MODEL,
+            "                                 takes a training checkpoint (defaults: --model <models>/" + GenerateCommand.DEFAULT_MODEL,
             "                                 --out " + GenerateCommand.DEFAULT_OUT + " --sampler " + GenerateCommand.DEFAULT_SAMPLER.id()
                     + " --steps " + GenerateCommand.DEFAULT_STEPS + " --eta " + GenerateCommand.DEFAULT_ETA + " --guidance "
                     + GenerateCommand.DEFAULT_GUIDANCE + " --seed " + GenerateCommand.DEFAULT_SEED + " --count "
@@ -89,7 +89,7 @@ public final class Demos {
             "  evaluate [--classifier FILE] [--out PNG] [the options of generate]",
             "                                 generate images as generate does and print the fraction the classifier",
             "                                 labels as the class requested, per class and overall; --out also writes",
-            "                                 the grid (default --classifier " + EvaluateCommand.DEFAULT_CLASSIFIER + ")",
+            "                                 the grid (default --classifier <models>/" + EvaluateCommand.DEFAULT_CLASSIFIER + ")",
             TokenizeCommand.USAGE,
             CaptionsCommand.USAGE,
             TrainTokenizerCommand.USAGE,
@@ -100,7 +100,12 @@ public final class Demos {
             "(module org.minidiffusion.backend.parallel) on the module path; the highest priority wins unless",
             "-D" + Backends.PROPERTY + "=<id> or the environment variable " + Backends.ENV + " names one;",
             "--backend <id> of bench-model, train, generate, classifier-train and evaluate runs that command on backend <id>",
-            "without changing the default.");
+            "without changing the default.",
+            "",
+            "models: without --model (--classifier), generate and evaluate take the shipped model from the first of these",
+            "directories that holds it: the environment variable " + ShippedModels.ENV + ", -D" + ShippedModels.PROPERTY
+                    + "=<dir> (which the",
+            "minidiffusion launcher and the runtime image set to their own models/), ./models, the runtime image's models/.");
 
     /** The global option that adds stack traces to error messages. */
     static final String VERBOSE = "--verbose";
@@ -248,7 +253,8 @@ public final class Demos {
             case "evaluate" -> {
                 Options o = Options.parse(command, args, 1, EvaluateCommand.OPTIONS);
                 GenerateCommand.Settings settings = GenerateCommand.parse(o);
-                Path classifier = o.path("classifier", EvaluateCommand.DEFAULT_CLASSIFIER);
+                Path classifier = o.has("classifier") ? o.path("classifier", null)
+                        : ShippedModels.resolve(EvaluateCommand.DEFAULT_CLASSIFIER, "--classifier");
                 try (Backends.Scope scope = useBackend(o, out)) {
                     EvaluateCommand.run(settings, o.has("out"), classifier, out);
                 }

@@ -15,8 +15,8 @@ import org.minidiffusion.io.Images;
  * the fraction labelled as the class they were generated for, per class and overall.
  */
 final class EvaluateCommand {
-    /** The classifier file by default, relative to the working directory. */
-    static final Path DEFAULT_CLASSIFIER = ClassifierCommand.DEFAULT_OUT;
+    /** The classifier by default: the one the project ships, a name that {@link ShippedModels} finds. */
+    static final String DEFAULT_CLASSIFIER = ClassifierCommand.DEFAULT_OUT.getFileName().toString();
 
     /** The options that take a value: those of {@code generate}, plus the classifier. */
     static final Set<String> OPTIONS = Set.of("model", "classifier", "out", "sampler", "steps", "eta", "guidance", "seed",
@@ -39,7 +39,7 @@ final class EvaluateCommand {
      *
      * @param generate   the sampling settings; the PNG is written only if {@code writeGrid}
      * @param writeGrid  whether to write the grid of generated images too
-     * @param classifier the classifier file
+     * @param classifier the classifier file: {@code --classifier}, else the shipped one
      * @param out        where progress and the results go
      * @return the accuracies
      * @throws IOException   if a file cannot be read or written
@@ -49,10 +49,10 @@ final class EvaluateCommand {
             throws IOException {
         if (!Files.exists(classifier)) {
             throw new DemoException("no classifier file " + classifier + " (in "
-                    + classifier.toAbsolutePath().normalize().getParent() + "); train one with 'classifier-train'"
-                    + (classifier.equals(DEFAULT_CLASSIFIER) ? "" : " --out " + classifier));
+                    + classifier.toAbsolutePath().normalize().getParent() + "); train one with 'classifier-train --out "
+                    + classifier + "'");
         }
-        ModelFile.Model model = GenerateCommand.load(generate.model(), generate.defaultModel());
+        ModelFile.Model model = GenerateCommand.load(generate.model());
         FashionClassifier.Loaded loaded;
         try {
             loaded = FashionClassifier.load(classifier);
