@@ -122,6 +122,8 @@ class ModulePathLaunchTests {
         Run run = launchModules(List.of(parallel), List.of(), QUICK_MLP);
         assertTrained(run);
         assertUsing(run, "parallel", "the only backend found");
+        assertEquals(1, run.out().lines().filter(l -> l.startsWith("using ")).count(), run.toString());
+        assertEquals("", run.err(), "the choice is said once, on stdout: the library logs it at DEBUG only\n" + run);
     }
 
     @Test
