@@ -45,13 +45,14 @@ public final class Demos {
             "                                 time an NxN matmul on every discovered backend (defaults: --size "
                     + MatmulBench.DEFAULT_SIZE + " --iters " + MatmulBench.DEFAULT_ITERS + " --warmup "
                     + MatmulBench.DEFAULT_WARMUP + ")",
-            "  bench-model [--timing best|single] [--skip-ddim] [--budget SECONDS] [--json] [--backend ID]",
+            "  bench-model [--timing best|single] [--skip-ddim] [--budget SECONDS] [--main-only] [--json] [--backend ID]",
             "                                 time the performance issue's workloads on one backend: sgemm, conv2d, the",
             "                                 benchmark U-Net's forward and training step, 50-step DDIM with its memory, and",
             "                                 the forward at batch 1/4/16 and 32/64 pixels; --timing best (the default) warms",
             "                                 up and keeps the best of several runs, single warms up once and times one run",
             "                                 (for the slow scalar backend); --skip-ddim leaves out DDIM; --budget skips the",
-            "                                 U-Net rows whose estimated time would end past SECONDS; --json: one JSON line",
+            "                                 U-Net rows whose estimated time would end past SECONDS; --main-only stops after",
+            "                                 DDIM and its memory rows; --json: one JSON line",
             "  train [--out DIR] [--resume] [--steps N] [--batch N] [--lr X] [--model " + String.join("|", ModelSize.ids())
                     + "] [--seed N]",
             "        [--data DIR] [--split t10k|train] [--sample-every N] [--checkpoint-every N] [--sample-steps N]",
@@ -209,11 +210,11 @@ public final class Demos {
             }
             case "bench-model" -> {
                 Options o = Options.parse(command, args, 1, Set.of("backend", "timing", "budget"),
-                        Set.of("skip-ddim", "json"));
+                        Set.of("skip-ddim", "json", "main-only"));
                 WorkloadBench.Timing timing = WorkloadBench.Timing.valueOf(o.choice("timing", "best",
                         Set.of("best", "single")).toUpperCase(Locale.ROOT));
                 double budget = o.has("budget") ? o.intValue("budget", 0, 1, 7 * 24 * 3600) : Double.POSITIVE_INFINITY;
-                var settings = new WorkloadBench.Settings(timing, !o.flag("skip-ddim"), budget);
+                var settings = new WorkloadBench.Settings(timing, !o.flag("skip-ddim"), budget, o.flag("main-only"));
                 boolean json = o.flag("json");
                 try (Backends.Scope scope = useBackend(o, json ? err : out)) {
                     var result = WorkloadBench.run(settings, json ? err : out); // prints a line per row
