@@ -18,6 +18,7 @@ module org.minidiffusion.demos {
     requires org.minidiffusion.dit;
     requires org.minidiffusion.transformer;
     requires org.minidiffusion.vae;
+    requires org.minidiffusion.sd3;
     requires java.management;
     requires jdk.management;
 }

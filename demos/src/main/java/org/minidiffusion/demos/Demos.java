@@ -20,8 +20,8 @@ import org.minidiffusion.io.FashionMnist;
 
 /**
  * The command-line entry point of the demos: {@code backends}, {@code mlp}, {@code bench},
- * {@code train}, {@code generate}, {@code classifier-train}, {@code evaluate}, {@code tokenize} or
- * {@code help}.
+ * {@code train}, {@code generate}, {@code classifier-train}, {@code evaluate}, {@code tokenize},
+ * {@code txt2img}, {@code evaluate-prompts} and the other commands of {@link #USAGE}, or {@code help}.
  *
  * <p>Every failure, whether a bad command line, a missing or unknown backend, a missing, damaged or
  * invalid file, or a diverging training run, prints one line {@code error: <reason>} on standard
@@ -95,13 +95,16 @@ public final class Demos {
             CaptionsCommand.USAGE,
             TrainTokenizerCommand.USAGE,
             ClipTrainCommand.USAGE,
+            TextToImageTrainCommand.USAGE,
+            TextToImageCommand.USAGE,
+            EvaluatePromptsCommand.USAGE,
             "  help                           show this text",
             "",
             "backends: put backend-scalar.jar (module org.minidiffusion.backend.scalar) and/or backend-parallel.jar",
             "(module org.minidiffusion.backend.parallel) on the module path; the highest priority wins unless",
             "-D" + Backends.PROPERTY + "=<id> or the environment variable " + Backends.ENV + " names one;",
-            "--backend <id> of bench-model, train, generate, classifier-train and evaluate runs that command on backend <id>",
-            "without changing the default.",
+            "--backend <id> of bench-model, the train commands, generate, classifier-train, evaluate, txt2img and",
+            "evaluate-prompts runs that command on backend <id> without changing the default.",
             "",
             "models: without --model (--classifier), generate and evaluate take the shipped model from the first of these",
             "directories that holds it: the environment variable " + ShippedModels.ENV + ", -D" + ShippedModels.PROPERTY
@@ -269,6 +272,30 @@ public final class Demos {
                 ClipTrainCommand.Settings settings = ClipTrainCommand.parse(o);
                 try (Backends.Scope scope = useBackend(o, out)) {
                     ClipTrainCommand.run(settings, out);
+                }
+            }
+            case "train-t2i" -> {
+                Options o = Options.parse(command, args, 1, TextToImageTrainCommand.OPTIONS,
+                        TextToImageTrainCommand.FLAGS);
+                TextToImageTrainCommand.Settings settings = TextToImageTrainCommand.parse(o);
+                try (Backends.Scope scope = useBackend(o, out)) {
+                    TextToImageTrainCommand.run(settings, out);
+                }
+            }
+            case "txt2img" -> {
+                TextToImageCommand.Parsed p = TextToImageCommand.parseCommandLine(args, TextToImageCommand.OPTIONS,
+                        TextToImageCommand.FLAGS);
+                TextToImageCommand.Settings settings = TextToImageCommand.parse(p);
+                try (Backends.Scope scope = useBackend(p.options(), out)) {
+                    TextToImageCommand.run(settings, out, err);
+                }
+            }
+            case "evaluate-prompts" -> {
+                TextToImageCommand.Parsed p = TextToImageCommand.parseCommandLine(args, EvaluatePromptsCommand.OPTIONS,
+                        Set.of());
+                EvaluatePromptsCommand.Settings settings = EvaluatePromptsCommand.parse(p);
+                try (Backends.Scope scope = useBackend(p.options(), out)) {
+                    EvaluatePromptsCommand.run(settings, out, err);
                 }
             }
             default -> throw new UsageException("unknown command '" + command + "'");

@@ -8,12 +8,32 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.diffusion.train.TrainConfig;
 import org.minidiffusion.diffusion.unet.UNet;
+import org.minidiffusion.diffusion.flow.FlowSchedule;
+import org.minidiffusion.dit.SD3Transformer2DModel;
+import org.minidiffusion.dit.SD3Transformer2DModelConfig;
 import org.minidiffusion.io.FashionMnist;
+import org.minidiffusion.sd3.PromptEncoder;
+import org.minidiffusion.sd3.TextToImagePipeline;
+import org.minidiffusion.text.BpeTrainer;
+import org.minidiffusion.text.ClipTokenizer;
+import org.minidiffusion.text.Unigram;
+import org.minidiffusion.text.UnigramTrainer;
+import org.minidiffusion.text.caption.Captioner;
+import org.minidiffusion.text.caption.Split;
+import org.minidiffusion.text.caption.Tone;
+import org.minidiffusion.transformer.clip.ClipTextConfig;
+import org.minidiffusion.transformer.clip.ClipTextModel;
+import org.minidiffusion.transformer.t5.T5Config;
+import org.minidiffusion.transformer.t5.T5EncoderModel;
+import org.minidiffusion.vae.AutoencoderKL;
+import org.minidiffusion.vae.AutoencoderKLConfig;
 
 /** Runs the launcher in-process and builds small files for the tests. */
 record DemoRun(int code, String out, String err) {
@@ -43,6 +63,33 @@ record DemoRun(int code, String out, String err) {
         ModelFile.write(file, unet, TrainConfig.defaults(10, seed), 10,
                 Map.of(ModelFile.CLASS_NAMES, String.join(",", FashionMnist.CLASS_NAMES)));
         return unet;
+    }
+
+    /**
+     * Writes a tiny random text-to-image model directory: tokenizers trained on a few captions,
+     * a one-block CLIP (width 8) and T5 (width 8), a one-block MMDiT on 4x8x8 latents and a
+     * three-level VAE decoding them to 32x32, cropped to 28x28.
+     */
+    static Path writeTinyTextToImageModel(Path dir, long seed) throws IOException {
+        List<String> corpus = new ArrayList<>();
+        for (int label = 0; label < 10; label++) {
+            for (Tone tone : Tone.values()) {
+                corpus.addAll(Captioner.captions(label, tone, Split.TRAINING).subList(0, 2));
+            }
+        }
+        ClipTokenizer clipTokenizer = BpeTrainer.trainClip(corpus, 560, 2);
+        Unigram unigram = UnigramTrainer.train(corpus, 80);
+        ClipTextModel clip = new ClipTextModel(new ClipTextConfig(clipTokenizer.vocabSize(), 8, 16, 1, 2, 16, "quick_gelu",
+                1e-5f, 8, clipTokenizer.endId()), true, new Rng(seed)).initialiseForTraining(new Rng(seed + 1));
+        T5EncoderModel t5 = new T5EncoderModel(new T5Config(unigram.vocabSize(), 8, 4, 16, 1, 2, 8, 16, 1e-6f,
+                T5Config.GATED_GELU), new Rng(seed + 2)).initialiseForTraining(new Rng(seed + 3));
+        PromptEncoder encoder = new PromptEncoder(clipTokenizer, clip, 8, unigram, t5, 8);
+        SD3Transformer2DModel mmdit = new SD3Transformer2DModel(
+                new SD3Transformer2DModelConfig(8, 2, 4, 1, 8, 2, 8, 16, 8, 4, 0, null), new Rng(seed + 4));
+        AutoencoderKL vae = new AutoencoderKL(AutoencoderKLConfig.of(1, new int[] {8, 8, 8}, 1, 4, 4, 32)
+                .withLatentScaling(1.5f, 0f), new Rng(seed + 5));
+        new TextToImagePipeline(encoder, mmdit, vae, new FlowSchedule(1000, 3.0), 28).save(dir);
+        return dir;
     }
 
     /** Writes the first {@code n} images of the built-in split, uncompressed, as split {@code split} in {@code dir}. */

@@ -95,6 +95,32 @@ public record SD3Transformer2DModelConfig(int sampleSize, int patchSize, int inC
     }
 
     /**
+     * Returns this configuration as diffusers' {@code config.json} of an {@code SD3Transformer2DModel},
+     * with {@code _class_name} and every key {@link #fromJson(String, Path)} reads, which reads it back
+     * to an equal configuration.
+     *
+     * @return the JSON text, ending with a newline
+     */
+    public String toJson() {
+        return "{\n"
+                + "  \"_class_name\": \"" + CLASS_NAME + "\",\n"
+                + "  \"sample_size\": " + sampleSize + ",\n"
+                + "  \"patch_size\": " + patchSize + ",\n"
+                + "  \"in_channels\": " + inChannels + ",\n"
+                + "  \"num_layers\": " + numLayers + ",\n"
+                + "  \"attention_head_dim\": " + attentionHeadDim + ",\n"
+                + "  \"num_attention_heads\": " + numAttentionHeads + ",\n"
+                + "  \"joint_attention_dim\": " + jointAttentionDim + ",\n"
+                + "  \"caption_projection_dim\": " + captionProjectionDim + ",\n"
+                + "  \"pooled_projection_dim\": " + pooledProjectionDim + ",\n"
+                + "  \"out_channels\": " + outChannels + ",\n"
+                + "  \"pos_embed_max_size\": " + (posEmbedMaxSize == 0 ? "null" : Integer.toString(posEmbedMaxSize)) + ",\n"
+                + "  \"qk_norm\": " + (qkNorm == null ? "null" : "\"" + qkNorm + "\"") + ",\n"
+                + "  \"dual_attention_layers\": []\n"
+                + "}\n";
+    }
+
+    /**
      * Reads diffusers' {@code config.json} of an {@code SD3Transformer2DModel}; keys left out take
      * diffusers' defaults, unknown keys are errors.
      *

@@ -53,6 +53,15 @@ class SD3Transformer2DModelConfigTests {
         assertEquals(16, c.outChannels(), "out_channels null means in_channels");
     }
 
+    @ParameterizedTest
+    @CsvSource({"192, ", "0, rms_norm"})
+    void toJsonReadsBackToAnEqualConfig(int posEmbedMaxSize, String qkNorm) throws IOException {
+        SD3Transformer2DModelConfig c = new SD3Transformer2DModelConfig(8, 2, 4, 3, 8, 2, 12, 16, 6, 4, posEmbedMaxSize, qkNorm);
+        String json = c.toJson();
+        assertEquals(c, SD3Transformer2DModelConfig.fromJson(json, FILE), json);
+        assertTrue(json.contains("\"_class_name\": \"SD3Transformer2DModel\""), json);
+    }
+
     @Test
     void readsAFile(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("config.json");

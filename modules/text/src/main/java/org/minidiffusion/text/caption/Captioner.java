@@ -228,6 +228,91 @@ public final class Captioner {
                 + " and a tone, such as \"a photo of a dark sneaker\"");
     }
 
+    /**
+     * What a prompt names, in the captions' vocabulary.
+     *
+     * @param garment the class named
+     * @param tone    the tone named, {@link Tone#NONE} if none is (or both are)
+     */
+    public record Parsed(FashionClass garment, Tone tone) {
+        /**
+         * Checks the parts.
+         *
+         * @param garment the class, not null
+         * @param tone    the tone, not null
+         */
+        public Parsed {
+            Objects.requireNonNull(garment, "garment");
+            Objects.requireNonNull(tone, "tone");
+        }
+    }
+
+    /**
+     * Reads the class and the tone a prompt names with the captions' nouns and tone words, those
+     * of training captions and the held-out ones, singular or plural: "a photo of a dark sneaker"
+     * is a dark {@link FashionClass#SNEAKER}, "light-coloured long jackets" a light
+     * {@link FashionClass#COAT}. Words are compared as {@link #words} splits them, so case and
+     * punctuation do not matter; where names overlap, the longest wins ("a t-shirt" is a T-shirt,
+     * not a shirt; "a leather ankle boot" an ankle boot).
+     *
+     * @param prompt any text
+     * @return the class and tone, or empty if the prompt names no class or names two
+     */
+    public static Optional<Parsed> parse(String prompt) {
+        List<String> words = words(prompt);
+        List<Match<FashionClass>> garments = new ArrayList<>();
+        for (FashionClass c : FashionClass.values()) {
+            for (Split split : Split.values()) {
+                for (Noun noun : c.nouns(split)) {
+                    find(words, noun.singular(), c, garments);
+                    find(words, noun.plural(), c, garments);
+                }
+            }
+        }
+        Set<FashionClass> named = outermost(garments);
+        if (named.size() != 1) {
+            return Optional.empty();
+        }
+        List<Match<Tone>> tones = new ArrayList<>();
+        for (Tone tone : Tone.values()) {
+            for (Split split : Split.values()) {
+                for (String word : tone.words(split)) {
+                    find(words, word, tone, tones);
+                }
+            }
+        }
+        Set<Tone> toneNamed = outermost(tones);
+        return Optional.of(new Parsed(named.iterator().next(), toneNamed.size() == 1 ? toneNamed.iterator().next() : Tone.NONE));
+    }
+
+    /** A phrase found at words {@code [start, end)}, standing for {@code value}. */
+    private record Match<T>(int start, int end, T value) {
+        boolean within(Match<?> other) {
+            return other.start <= start && end <= other.end && other.end - other.start > end - start;
+        }
+    }
+
+    /** Adds every occurrence of {@code phrase}'s words, next to each other, among {@code words}. */
+    private static <T> void find(List<String> words, String phrase, T value, List<Match<T>> out) {
+        List<String> target = words(phrase);
+        for (int i = 0; i + target.size() <= words.size(); i++) {
+            if (words.subList(i, i + target.size()).equals(target)) {
+                out.add(new Match<>(i, i + target.size(), value));
+            }
+        }
+    }
+
+    /** Returns the values of the matches that no longer match contains. */
+    private static <T> Set<T> outermost(List<Match<T>> matches) {
+        Set<T> values = new LinkedHashSet<>();
+        for (Match<T> m : matches) {
+            if (matches.stream().noneMatch(m::within)) {
+                values.add(m.value());
+            }
+        }
+        return values;
+    }
+
     private static Set<String> enumerate(FashionClass c, Tone tone, Split split) {
         Set<String> out = new LinkedHashSet<>();
         for (Part<String> template : parts(TRAINING_TEMPLATES, HELD_OUT_TEMPLATES)) {

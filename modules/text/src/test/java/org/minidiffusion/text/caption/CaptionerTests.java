@@ -241,4 +241,34 @@ class CaptionerTests {
         assertEquals("an ankle boot", Noun.countable("ankle boot", "ankle boots").withArticle(""));
         assertEquals("pale ankle boots", Noun.countable("ankle boot", "ankle boots").many("pale"));
     }
+
+    @Test
+    void parseReadsTheClassAndToneOfEveryCaptionOfBothSplits() {
+        int checked = 0;
+        for (FashionClass c : FashionClass.values()) {
+            for (Tone t : Tone.values()) {
+                for (Split split : Split.values()) {
+                    for (String caption : Captioner.captions(c.label(), t, split)) {
+                        assertEquals(Optional.of(new Captioner.Parsed(c, t)), Captioner.parse(caption), caption);
+                        checked++;
+                    }
+                }
+            }
+        }
+        assertTrue(checked > 1000, checked + " captions");
+    }
+
+    @Test
+    void parseTakesTheLongestNameAndRefusesTwoClasses() {
+        assertEquals(Optional.of(new Captioner.Parsed(FashionClass.T_SHIRT, Tone.NONE)), Captioner.parse("A T-Shirt!"));
+        assertEquals(Optional.of(new Captioner.Parsed(FashionClass.SHIRT, Tone.LIGHT)), Captioner.parse("a pale shirt"));
+        assertEquals(Optional.of(new Captioner.Parsed(FashionClass.SNEAKER, Tone.DARK)),
+                Captioner.parse("running shoes, dark-toned"));
+        assertEquals(Optional.of(new Captioner.Parsed(FashionClass.SANDAL, Tone.NONE)), Captioner.parse("a strappy shoe"));
+        assertEquals(Optional.of(new Captioner.Parsed(FashionClass.BAG, Tone.NONE)),
+                Captioner.parse("a dark and light bag"), "both tones name none");
+        assertEquals(Optional.empty(), Captioner.parse("a bag and a dress"));
+        assertEquals(Optional.empty(), Captioner.parse("a red car"));
+        assertEquals(Optional.empty(), Captioner.parse(""));
+    }
 }

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.minidiffusion.core.api.AbstractLayer;
@@ -42,8 +44,27 @@ public final class ClipTextModel extends AbstractLayer {
      * @param lastHiddenState {@code (B, L, D)}, after the final LayerNorm
      * @param pooled          {@code (B, D)}, the hidden state at each sequence's end-of-text token
      * @param textEmbeds      {@code (B, projection_dim)}, the projected pooled output, or null without projection
+     * @param hiddenStates    {@code num_hidden_layers + 1} tensors {@code (B, L, D)}, as Hugging Face's
+     *                        {@code output_hidden_states=True}: the embeddings' output, then each block's
+     *                        output; the last is before the final LayerNorm. Stable Diffusion 3 conditions
+     *                        on the penultimate, {@code hiddenStates.get(size - 2)} (diffusers'
+     *                        {@code hidden_states[-(clip_skip + 2)]} with no {@code clip_skip})
      */
-    public record Output(Tensor lastHiddenState, Tensor pooled, Tensor textEmbeds) {
+    public record Output(Tensor lastHiddenState, Tensor pooled, Tensor textEmbeds, List<Tensor> hiddenStates) {
+        /** Copies the list of hidden states. */
+        public Output {
+            hiddenStates = List.copyOf(hiddenStates);
+        }
+
+        /**
+         * Returns the output of the last block but one, which Stable Diffusion 3 conditions on
+         * (Esser et al. 2024, appendix B.2): {@code hiddenStates.get(hiddenStates.size() - 2)}.
+         *
+         * @return {@code (B, L, D)}, before any final LayerNorm
+         */
+        public Tensor penultimateHiddenState() {
+            return hiddenStates.get(hiddenStates.size() - 2);
+        }
     }
 
     private final ClipTextConfig config;
@@ -167,6 +188,15 @@ public final class ClipTextModel extends AbstractLayer {
         loadStateDict(kept);
     }
 
+    /**
+     * Returns whether the model has {@code text_projection}, so that {@link Output#textEmbeds} is set.
+     *
+     * @return true for a {@code CLIPTextModelWithProjection}
+     */
+    public boolean hasProjection() {
+        return textProjection != null;
+    }
+
     /** Returns the configuration. */
     public ClipTextConfig config() {
         return config;
@@ -210,14 +240,15 @@ public final class ClipTextModel extends AbstractLayer {
         int[] flat = checkIds(inputIds);
         int b = inputIds.length;
         int len = inputIds[0].length;
-        Tensor hidden = textModel.forward(flat, b, len, attentionMask);              // (B, L, D)
+        List<Tensor> hiddenStates = new ArrayList<>(config.numHiddenLayers() + 1);
+        Tensor hidden = textModel.forward(flat, b, len, attentionMask, hiddenStates); // (B, L, D)
         int[] rows = new int[b];
         for (int i = 0; i < b; i++) {
             rows[i] = i * len + endOfText(inputIds[i]);
         }
         Tensor pooled = hidden.reshape(b * len, config.hiddenSize()).indexSelect(0, rows); // (B, D)
         Tensor embeds = textProjection == null ? null : textProjection.forward(pooled);  // (B, P)
-        return new Output(hidden, pooled, embeds);
+        return new Output(hidden, pooled, embeds, hiddenStates);
     }
 
     /**
@@ -280,8 +311,10 @@ public final class ClipTextModel extends AbstractLayer {
             throw new UnsupportedOperationException("text_model: call ClipTextModel.encode");
         }
 
-        Tensor forward(int[] ids, int b, int len, int[][] attentionMask) {
+        /** Runs the transformer; adds the embeddings' and each block's output to {@code hiddenStates}. */
+        Tensor forward(int[] ids, int b, int len, int[][] attentionMask, List<Tensor> hiddenStates) {
             Tensor h = embeddings.forward(ids, b, len);                     // (B, L, D)
+            hiddenStates.add(h);
             Tensor mask = Attention.causalMask(len, len);                   // (1, 1, L, L)
             if (attentionMask != null) {
                 if (attentionMask.length != b || attentionMask[0].length != len) {
@@ -292,6 +325,7 @@ public final class ClipTextModel extends AbstractLayer {
             }
             for (ClipEncoderLayer layer : encoder.layers) {
                 h = layer.forward(h, mask);
+                hiddenStates.add(h);
             }
             return finalLayerNorm.forward(h);
         }

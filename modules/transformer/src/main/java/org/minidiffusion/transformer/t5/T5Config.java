@@ -2,6 +2,9 @@ package org.minidiffusion.transformer.t5;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.minidiffusion.nn.config.ConfigJson;
 
 /**
@@ -58,6 +61,33 @@ public record T5Config(int vocabSize, int dModel, int dKv, int dFf, int numLayer
     /** Returns the attention's inner dim, {@code num_heads · d_kv}. */
     public int innerDim() {
         return numHeads * dKv;
+    }
+
+    /**
+     * Returns the keys of Hugging Face's {@code config.json} of a {@code T5EncoderModel}, which
+     * {@link #fromJson(Path)} reads back to an equal record. Dropout is 0: this encoder has none.
+     *
+     * @return an ordered map for {@link org.minidiffusion.io.Json#write}; add {@code pad_token_id} and
+     *         {@code eos_token_id} for the tokenizer if wanted
+     */
+    public Map<String, Object> toJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("architectures", List.of("T5EncoderModel"));
+        m.put("model_type", "t5");
+        m.put("vocab_size", vocabSize);
+        m.put("d_model", dModel);
+        m.put("d_kv", dKv);
+        m.put("d_ff", dFf);
+        m.put("num_layers", numLayers);
+        m.put("num_heads", numHeads);
+        m.put("relative_attention_num_buckets", relativeAttentionNumBuckets);
+        m.put("relative_attention_max_distance", relativeAttentionMaxDistance);
+        m.put("layer_norm_epsilon", layerNormEpsilon);
+        m.put("feed_forward_proj", feedForwardProj);
+        m.put("dropout_rate", 0.0);
+        m.put("is_encoder_decoder", false);
+        m.put("tie_word_embeddings", false);
+        return m;
     }
 
     /**

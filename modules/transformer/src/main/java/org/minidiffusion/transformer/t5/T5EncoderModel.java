@@ -1,18 +1,24 @@
 package org.minidiffusion.transformer.t5;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import org.minidiffusion.core.api.AbstractLayer;
+import org.minidiffusion.core.api.Parameter;
 import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.ShapeException;
 import org.minidiffusion.core.api.Tensor;
+import org.minidiffusion.io.AtomicFiles;
+import org.minidiffusion.io.Json;
 import org.minidiffusion.io.Safetensors;
 import org.minidiffusion.io.SafetensorsFile;
 import org.minidiffusion.nn.Attention;
 import org.minidiffusion.nn.Embedding;
+import org.minidiffusion.nn.Init;
 import org.minidiffusion.nn.LayerList;
 import org.minidiffusion.nn.RMSNorm;
 
@@ -66,6 +72,80 @@ public final class T5EncoderModel extends AbstractLayer {
             throw new IOException(safetensors + ": " + e.getMessage(), e);
         }
         return model;
+    }
+
+    /**
+     * Writes {@code config.json} ({@link T5Config#toJson}) and {@code model.safetensors} (Hugging
+     * Face's names) into a directory, each atomically, so that {@link #load} and
+     * {@code T5EncoderModel.from_pretrained} read them.
+     *
+     * @param dir the directory, created if missing
+     * @throws IOException if writing fails
+     */
+    public void save(Path dir) throws IOException {
+        save(dir, Map.of());
+    }
+
+    /**
+     * Writes {@code config.json} ({@link T5Config#toJson} plus {@code extraConfig}) and
+     * {@code model.safetensors} into a directory, each atomically.
+     *
+     * @param dir         the directory, created if missing
+     * @param extraConfig further keys for {@code config.json}, such as {@code pad_token_id}
+     * @throws IOException if writing fails
+     */
+    public void save(Path dir, Map<String, Object> extraConfig) throws IOException {
+        Files.createDirectories(dir);
+        Map<String, Object> json = config.toJson();
+        json.putAll(extraConfig);
+        Safetensors.write(dir.resolve("model.safetensors"), stateDict(), Map.of("format", "pt"));
+        AtomicFiles.write(dir.resolve("config.json"), (Json.write(json) + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Re-initialises every parameter for training from scratch as Hugging Face's
+     * {@code T5PreTrainedModel._init_weights} does (transformers' {@code modeling_t5.py}, factor
+     * {@code initializer_factor} 1), which follows Mesh TensorFlow's initialisers so that the
+     * unscaled attention scores start at unit variance: {@code shared} from {@code N(0, 1)};
+     * {@code q} with std {@code (d_model·d_kv)^-1/2}, {@code k} and {@code v} with
+     * {@code d_model^-1/2}, {@code o} with {@code (num_heads·d_kv)^-1/2}, the relative attention
+     * bias with {@code d_model^-1/2}; {@code wi_0} and {@code wi_1} with {@code d_model^-1/2},
+     * {@code wo} with {@code d_ff^-1/2}; every RMSNorm weight 1.
+     *
+     * @param rng the generator
+     * @return this model
+     */
+    public T5EncoderModel initialiseForTraining(Rng rng) {
+        double dModel = config.dModel();
+        float qStd = (float) Math.pow(dModel * config.dKv(), -0.5);
+        float modelStd = (float) Math.pow(dModel, -0.5);
+        float oStd = (float) Math.pow((double) config.innerDim(), -0.5);
+        float ffOutStd = (float) Math.pow(config.dFf(), -0.5);
+        for (Map.Entry<String, Parameter> e : parameters().entrySet()) {
+            String name = e.getKey();
+            Parameter p = e.getValue();
+            int[] shape = p.shape().toArray();
+            float std;
+            if (name.endsWith("layer_norm.weight")) {
+                p.set(Tensor.ones(shape));                                   // T5LayerNorm: factor·1
+                continue;
+            } else if (name.equals(SHARED)) {
+                std = 1f;                                                    // Mesh TF embeddings
+            } else if (name.endsWith(".SelfAttention.q.weight")) {
+                std = qStd;                                                  // folds in the 1/sqrt(d_kv) T5 omits
+            } else if (name.endsWith(".SelfAttention.k.weight") || name.endsWith(".SelfAttention.v.weight")
+                    || name.endsWith(".relative_attention_bias.weight") || name.contains(".wi_")) {
+                std = modelStd;
+            } else if (name.endsWith(".SelfAttention.o.weight")) {
+                std = oStd;
+            } else if (name.endsWith(".DenseReluDense.wo.weight")) {
+                std = ffOutStd;
+            } else {
+                throw new IllegalStateException("T5EncoderModel.initialiseForTraining: no rule for " + name);
+            }
+            p.set(Init.normal(rng, std, shape));
+        }
+        return this;
     }
 
     /**
