@@ -90,7 +90,7 @@ public final class Demos {
             "  evaluate [--classifier FILE] [--out PNG] [the options of generate]",
             "                                 generate images as generate does and print the fraction the classifier",
             "                                 labels as the class requested, per class and overall; --out also writes",
-            "                                 the grid (default --classifier <models>/" + EvaluateCommand.DEFAULT_CLASSIFIER + ")",
+            "                                 the grid (default --classifier <models>/" + EvaluateCommand.SHIPPED_CLASSIFIER + ")",
             TokenizeCommand.USAGE,
             CaptionsCommand.USAGE,
             TrainTokenizerCommand.USAGE,
@@ -258,7 +258,7 @@ public final class Demos {
                 Options o = Options.parse(command, args, 1, EvaluateCommand.OPTIONS);
                 GenerateCommand.Settings settings = GenerateCommand.parse(o);
                 Path classifier = o.has("classifier") ? o.path("classifier", null)
-                        : ShippedModels.resolve(EvaluateCommand.DEFAULT_CLASSIFIER, "--classifier");
+                        : ShippedModels.resolve(EvaluateCommand.SHIPPED_CLASSIFIER, "--classifier");
                 try (Backends.Scope scope = useBackend(o, out)) {
                     EvaluateCommand.run(settings, o.has("out"), classifier, out);
                 }

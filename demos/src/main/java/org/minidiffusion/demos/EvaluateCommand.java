@@ -16,7 +16,12 @@ import org.minidiffusion.io.Images;
  */
 final class EvaluateCommand {
     /** The classifier by default: the one the project ships, a name that {@link ShippedModels} finds. */
-    static final String DEFAULT_CLASSIFIER = ClassifierCommand.DEFAULT_OUT.getFileName().toString();
+    static final String SHIPPED_CLASSIFIER = ClassifierCommand.DEFAULT_OUT.getFileName().toString();
+    /**
+     * The shipped classifier relative to the working directory, which {@code evaluate-prompts} still
+     * takes by default (its commands are to look it up with {@link ShippedModels} too).
+     */
+    static final Path DEFAULT_CLASSIFIER = ClassifierCommand.DEFAULT_OUT;
 
     /** The options that take a value: those of {@code generate}, plus the classifier. */
     static final Set<String> OPTIONS = Set.of("model", "classifier", "out", "sampler", "steps", "eta", "guidance", "seed",
