@@ -59,5 +59,5 @@ exit /b 1
 set "JAVA=java"
 if defined JAVA_HOME set "JAVA=%JAVA_HOME%\bin\java"
 rem Memory: see README.md, "Memory". The one-line log format is SimpleFormatter's (level, logger, message).
-"%JAVA%" -XX:+UseSerialGC -Xmx2g --add-modules jdk.incubator.vector --module-path "%LIB%;%PARALLEL%;%SCALAR%" "-Dminidiffusion.models=%ROOT%\models" "-Djava.util.logging.SimpleFormatter.format=%%4$s %%3$s: %%5$s%%6$s%%n" %MINIDIFFUSION_JAVA_OPTS% -m org.minidiffusion.demos %*
+"%JAVA%" -XX:+UseSerialGC --add-modules jdk.incubator.vector --module-path "%LIB%;%PARALLEL%;%SCALAR%" "-Dminidiffusion.models=%ROOT%\models" "-Djava.util.logging.SimpleFormatter.format=%%4$s %%3$s: %%5$s%%6$s%%n" %MINIDIFFUSION_JAVA_OPTS% -m org.minidiffusion.demos %*
 exit /b %ERRORLEVEL%

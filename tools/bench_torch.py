@@ -34,7 +34,7 @@ resolution, and notes that define each figure, with the date, the JDK and the CP
 is the mirror of ``unet/UNet.java`` defined in ``tools/golden_layers.py``.
 
 ``--java-opts`` passes JVM options to every Java run (for example the launcher's heap and GC settings,
-``--java-opts "-XX:+UseSerialGC -Xmx2g"``), ``--backend`` runs one backend only, and ``--main-only``
+``--java-opts "-XX:+UseSerialGC"``), ``--backend`` runs one backend only, and ``--main-only``
 runs only the main table's rows (sgemm, conv2d, the U-Net forward and training step, DDIM and the memory
 rows) on both sides, a few minutes in all; a ``--main-only`` run prints its table and writes no file
 unless ``--out`` names one.
@@ -509,7 +509,7 @@ def main():
                         help="how many JVMs run the parallel backend's workloads; each figure is the median "
                              f"(default: {DEFAULT_JAVA_RUNS})")
     parser.add_argument("--java-opts", default="", metavar="OPTIONS",
-                        help="JVM options for every Java run, such as the launcher's \"-XX:+UseSerialGC -Xmx2g\"")
+                        help="JVM options for every Java run, such as the launcher's \"-XX:+UseSerialGC\"")
     parser.add_argument("--backend", choices=BACKENDS, default=None,
                         help="run the Java workloads on this backend only (default: every backend jar built)")
     parser.add_argument("--main-only", action="store_true",

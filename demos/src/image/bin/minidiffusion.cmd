@@ -5,5 +5,5 @@ setlocal
 set "IMAGE=%~dp0.."
 for %%I in ("%IMAGE%") do set "IMAGE=%%~fI"
 rem Memory: see README.md, "Memory". The one-line log format is SimpleFormatter's (level, logger, message).
-"%IMAGE%\bin\java" -XX:+UseSerialGC -Xmx2g --add-modules jdk.incubator.vector "-Dminidiffusion.models=%IMAGE%\models" "-Djava.util.logging.SimpleFormatter.format=%%4$s %%3$s: %%5$s%%6$s%%n" %MINIDIFFUSION_JAVA_OPTS% -m org.minidiffusion.demos %*
+"%IMAGE%\bin\java" -XX:+UseSerialGC --add-modules jdk.incubator.vector "-Dminidiffusion.models=%IMAGE%\models" "-Djava.util.logging.SimpleFormatter.format=%%4$s %%3$s: %%5$s%%6$s%%n" %MINIDIFFUSION_JAVA_OPTS% -m org.minidiffusion.demos %*
 exit /b %ERRORLEVEL%
