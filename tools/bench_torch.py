@@ -5,6 +5,7 @@ Run from the repository root, after ``mvn -B -q package -DskipTests``, with the 
 has PyTorch (``apt-get install python3-torch libopenblas0-pthread``):
 
     /usr/bin/python3 tools/bench_torch.py [--out FILE] [--scalar-budget SECONDS] [--java-runs N] [--torch-only]
+                                          [--java-opts OPTIONS] [--backend ID] [--main-only]
 
 It measures, with PyTorch limited to 2 threads:
 
@@ -31,6 +32,12 @@ seconds (it takes about 10 minutes on two cores). It writes ``bench/RESULTS.md``
 table with the ratio Java/PyTorch for each row, the transformer table, the scale table with the growth per image and per
 resolution, and notes that define each figure, with the date, the JDK and the CPU model. The U-Net
 is the mirror of ``unet/UNet.java`` defined in ``tools/golden_layers.py``.
+
+``--java-opts`` passes JVM options to every Java run (for example the launcher's heap and GC settings,
+``--java-opts "-XX:+UseSerialGC"``), ``--backend`` runs one backend only, and ``--main-only``
+runs only the main table's rows (sgemm, conv2d, the U-Net forward and training step, DDIM and the memory
+rows) on both sides, a few minutes in all; a ``--main-only`` run prints its table and writes no file
+unless ``--out`` names one.
 """
 import argparse
 import datetime
@@ -41,6 +48,7 @@ import os
 import pathlib
 import platform
 import resource
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -238,7 +246,7 @@ def transformer_rows():
     return rows
 
 
-def torch_rows():
+def torch_rows(main_only=False):
     rows = {}
     a, b = torch.randn(512, 512), torch.randn(512, 512)
     rows[SGEMM] = 2 * 512 ** 3 / best_of(lambda: a @ b, 20) / 1e9
@@ -262,6 +270,8 @@ def torch_rows():
     net.eval()
     rows[DDIM] = best_of(lambda: ddim_sample(net, 4, 50), 1, warmup=1)
     rows[PEAK_RSS] = peak_rss_mib()  # read at the same point as the Java side: right after DDIM
+    if main_only:
+        return rows
     for res in SCALE_RESOLUTIONS:
         for batch in SCALE_BATCHES:
             cfg = dict(BENCH_UNET, image_size=res)
@@ -273,15 +283,18 @@ def torch_rows():
     return rows
 
 
-def java_run(backend, jar, scalar_budget):
+def java_run(backend, jar, scalar_budget, java_opts=(), main_only=False):
     """Runs bench-model on one backend, its progress on our stderr; returns its JSON and the wall time."""
     lib = ROOT / "demos" / "target" / "lib"
-    cmd = ["java", "--add-modules", "jdk.incubator.vector", "--module-path", f"{lib}{os.pathsep}{jar}",
+    cmd = ["java", *java_opts, "--add-modules", "jdk.incubator.vector", "--module-path", f"{lib}{os.pathsep}{jar}",
            "-m", "org.minidiffusion.demos/org.minidiffusion.demos.Demos", "bench-model", "--json"]
+    if main_only:
+        cmd.append("--main-only")
     if backend == "scalar":
         # the reference backend: one warm-up, single runs, no DDIM (50 forwards), bounded time
         cmd += ["--timing", "single", "--skip-ddim", "--budget", str(scalar_budget)]
-    print(f"running {' '.join(cmd[cmd.index('bench-model'):])} on backend {backend}", file=sys.stderr, flush=True)
+    print(f"running {' '.join(cmd[cmd.index('bench-model'):])} on backend {backend}"
+          + (f" with {' '.join(java_opts)}" if java_opts else ""), file=sys.stderr, flush=True)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     seconds = time.perf_counter() - t0
@@ -293,6 +306,7 @@ def java_run(backend, jar, scalar_budget):
     result = json.loads(lines[-1])
     result["seconds"] = seconds
     result["args"] = " ".join(cmd[cmd.index("bench-model"):])
+    result["java_opts"] = " ".join(java_opts)
     return result
 
 
@@ -426,7 +440,7 @@ def scale_tables(torch_results, java, notes):
     return lines
 
 
-def definitions(java, torch_threads):
+def definitions(java, torch_threads, java_opts=""):
     lines = [
         "Notes on the measurements:",
         "",
@@ -457,11 +471,14 @@ def definitions(java, torch_threads):
         f"- {PEAK_RSS}: `VmHWM` of `/proc/self/status`, read in each process right after the DDIM row: the most "
         "resident memory the process has had so far, so it also covers the rows above, the training step's "
         "autograd graph and Adam state included, and the runtime itself (the JVM, or Python with libtorch). It "
-        "measures the same thing on both sides, but on the Java side it is mostly heap that G1 grew towards "
-        "its maximum ("
-        + ", ".join(f"{b}: {r['max heap (MiB)']:.0f} MiB" for b, r in java.items())
-        + "; a quarter of the RAM unless `-Xmx` says otherwise) and that still holds garbage: it is the footprint "
-        "with the JVM's default settings, not what the workload needs.",
+        "measures the same thing on both sides"
+        + (f"; the JVMs ran with `{java_opts}` (maximum heap "
+           + ", ".join(f"{b}: {r['max heap (MiB)']:.0f} MiB" for b, r in java.items()) + ")." if java_opts else
+           ", but on the Java side it is mostly heap that G1 grew towards its maximum ("
+           + ", ".join(f"{b}: {r['max heap (MiB)']:.0f} MiB" for b, r in java.items())
+           + "; a quarter of the RAM unless `-Xmx` says otherwise) and that still holds garbage: it is the "
+           "footprint with the JVM's default settings, not what the workload needs (the `minidiffusion` launcher's "
+           "settings: run with `--java-opts`)."),
         f"- {HEAP_PEAK}: after a full GC (`System.gc()`), every heap pool's peak is reset "
         "(`MemoryPoolMXBean.resetPeakUsage()`); after the DDIM runs the pools' peaks are summed. It includes "
         "garbage not yet collected, so it mostly shows how large G1 let the young generation grow.",
@@ -480,8 +497,8 @@ def definitions(java, torch_threads):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=pathlib.Path, default=ROOT / "bench" / "RESULTS.md",
-                        help="the results file (default: bench/RESULTS.md)")
+    parser.add_argument("--out", type=pathlib.Path, default=None,
+                        help="the results file (default: bench/RESULTS.md; none with --main-only)")
     parser.add_argument("--scalar-budget", type=int, default=DEFAULT_SCALAR_BUDGET, metavar="SECONDS",
                         help="time limit of the scalar backend's run; rows whose estimate would pass it are left "
                              f"out (default: {DEFAULT_SCALAR_BUDGET})")
@@ -491,30 +508,72 @@ def main():
     parser.add_argument("--java-runs", type=int, default=DEFAULT_JAVA_RUNS, metavar="N",
                         help="how many JVMs run the parallel backend's workloads; each figure is the median "
                              f"(default: {DEFAULT_JAVA_RUNS})")
+    parser.add_argument("--java-opts", default="", metavar="OPTIONS",
+                        help="JVM options for every Java run, such as the launcher's \"-XX:+UseSerialGC\"")
+    parser.add_argument("--backend", choices=BACKENDS, default=None,
+                        help="run the Java workloads on this backend only (default: every backend jar built)")
+    parser.add_argument("--main-only", action="store_true",
+                        help="run only the main table's rows, up to DDIM and its memory, on both sides")
     args = parser.parse_args()
+    if args.out is None and not args.main_only:
+        args.out = ROOT / "bench" / "RESULTS.md"
+    java_opts = shlex.split(args.java_opts)
     if args.scalar_budget < 1:
         parser.error("--scalar-budget needs a positive number of seconds")
     if args.java_runs < 1:
         parser.error("--java-runs needs a positive number")
     if args.torch_only:
         load_torch()
-        print(json.dumps({"backend": "pytorch", "threads": torch.get_num_threads(), "rows": torch_rows()}))
+        print(json.dumps({"backend": "pytorch", "threads": torch.get_num_threads(),
+                          "rows": torch_rows(args.main_only)}))
         return
     jars = java_jars()
+    if args.backend is not None:
+        if args.backend not in jars:
+            die(f"no backend-{args.backend}/target/backend-{args.backend}.jar; run `mvn -B -q package -DskipTests`")
+        jars = {args.backend: jars[args.backend]}
     load_torch()
     print("running the PyTorch workloads", file=sys.stderr, flush=True)
-    torch_results = torch_rows()
+    torch_results = torch_rows(args.main_only)
     java = {}
     for backend, jar in jars.items():
         runs = args.java_runs if backend == "parallel" else 1
-        java[backend] = median_of_runs([java_run(backend, jar, args.scalar_budget) for _ in range(runs)])
+        java[backend] = median_of_runs([java_run(backend, jar, args.scalar_budget, java_opts, args.main_only)
+                                        for _ in range(runs)])
     jdk = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]
     command = "/usr/bin/python3 tools/bench_torch.py"
     if args.scalar_budget != DEFAULT_SCALAR_BUDGET:
         command += f" --scalar-budget {args.scalar_budget}"
     if args.java_runs != DEFAULT_JAVA_RUNS:
         command += f" --java-runs {args.java_runs}"
+    if args.java_opts:
+        command += f" --java-opts {shlex.quote(args.java_opts)}"
+    if args.backend is not None:
+        command += f" --backend {args.backend}"
+    if args.main_only:
+        command += " --main-only"
     notes = Notes()
+    if args.main_only:
+        lines = [
+            "# Benchmark: mini-diffusion against PyTorch, main rows",
+            "",
+            f"Measured {datetime.date.today()} by `{command}` on {cpu_model()}, "
+            f"{os.cpu_count()} cores; {jdk}; PyTorch {torch.__version__} with {torch.get_num_threads()} threads. "
+            "Backends: " + ", ".join(java) + ".",
+            "",
+            *main_table(torch_results, java, notes),
+            "",
+            "## Notes",
+            "",
+            *(["Cells without a figure:", "", *notes.lines(), ""] if notes.texts else []),
+            *definitions(java, torch.get_num_threads(), args.java_opts),
+        ]
+        if args.out is not None:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text("\n".join(lines) + "\n")
+            print(f"wrote {args.out}", file=sys.stderr)
+        print("\n".join(lines))
+        return
     lines = [
         "# Benchmark: mini-diffusion against PyTorch",
         "",
@@ -547,7 +606,7 @@ def main():
         "## Notes",
         "",
         *(["Cells without a figure:", "", *notes.lines(), ""] if notes.texts else []),
-        *definitions(java, torch.get_num_threads()),
+        *definitions(java, torch.get_num_threads(), args.java_opts),
     ]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines) + "\n")

@@ -45,13 +45,14 @@ public final class Demos {
             "                                 time an NxN matmul on every discovered backend (defaults: --size "
                     + MatmulBench.DEFAULT_SIZE + " --iters " + MatmulBench.DEFAULT_ITERS + " --warmup "
                     + MatmulBench.DEFAULT_WARMUP + ")",
-            "  bench-model [--timing best|single] [--skip-ddim] [--budget SECONDS] [--json] [--backend ID]",
+            "  bench-model [--timing best|single] [--skip-ddim] [--budget SECONDS] [--main-only] [--json] [--backend ID]",
             "                                 time the performance issue's workloads on one backend: sgemm, conv2d, the",
             "                                 benchmark U-Net's forward and training step, 50-step DDIM with its memory, and",
             "                                 the forward at batch 1/4/16 and 32/64 pixels; --timing best (the default) warms",
             "                                 up and keeps the best of several runs, single warms up once and times one run",
             "                                 (for the slow scalar backend); --skip-ddim leaves out DDIM; --budget skips the",
-            "                                 U-Net rows whose estimated time would end past SECONDS; --json: one JSON line",
+            "                                 U-Net rows whose estimated time would end past SECONDS; --main-only stops after",
+            "                                 DDIM and its memory rows; --json: one JSON line",
             "  train [--out DIR] [--resume] [--steps N] [--batch N] [--lr X] [--model " + String.join("|", ModelSize.ids())
                     + "] [--seed N]",
             "        [--data DIR] [--split t10k|train] [--sample-every N] [--checkpoint-every N] [--sample-steps N]",
@@ -73,7 +74,7 @@ public final class Demos {
             "  generate [--model FILE] [--out PNG] [--sampler ddim|ddpm] [--steps N] [--eta X] [--guidance X] [--seed N]",
             "           [--count N] [--backend ID]",
             "                                 sample --count images into a PNG grid with one row per class; --model also",
-            "                                 takes a training checkpoint (defaults: --model " + GenerateCommand.DEFAULT_MODEL,
+            "                                 takes a training checkpoint (defaults: --model <models>/" + GenerateCommand.DEFAULT_MODEL,
             "                                 --out " + GenerateCommand.DEFAULT_OUT + " --sampler " + GenerateCommand.DEFAULT_SAMPLER.id()
                     + " --steps " + GenerateCommand.DEFAULT_STEPS + " --eta " + GenerateCommand.DEFAULT_ETA + " --guidance "
                     + GenerateCommand.DEFAULT_GUIDANCE + " --seed " + GenerateCommand.DEFAULT_SEED + " --count "
@@ -89,7 +90,7 @@ public final class Demos {
             "  evaluate [--classifier FILE] [--out PNG] [the options of generate]",
             "                                 generate images as generate does and print the fraction the classifier",
             "                                 labels as the class requested, per class and overall; --out also writes",
-            "                                 the grid (default --classifier " + EvaluateCommand.DEFAULT_CLASSIFIER + ")",
+            "                                 the grid (default --classifier <models>/" + EvaluateCommand.SHIPPED_CLASSIFIER + ")",
             TokenizeCommand.USAGE,
             CaptionsCommand.USAGE,
             TrainTokenizerCommand.USAGE,
@@ -103,7 +104,12 @@ public final class Demos {
             "(module org.minidiffusion.backend.parallel) on the module path; the highest priority wins unless",
             "-D" + Backends.PROPERTY + "=<id> or the environment variable " + Backends.ENV + " names one;",
             "--backend <id> of bench-model, the train commands, generate, classifier-train, evaluate, txt2img and",
-            "evaluate-prompts runs that command on backend <id> without changing the default.");
+            "evaluate-prompts runs that command on backend <id> without changing the default.",
+            "",
+            "models: without --model (--classifier), generate and evaluate take the shipped model from the first of these",
+            "directories that holds it: the environment variable " + ShippedModels.ENV + ", -D" + ShippedModels.PROPERTY
+                    + "=<dir> (which the",
+            "minidiffusion launcher and the runtime image set to their own models/), ./models, the runtime image's models/.");
 
     /** The global option that adds stack traces to error messages. */
     static final String VERBOSE = "--verbose";
@@ -207,11 +213,11 @@ public final class Demos {
             }
             case "bench-model" -> {
                 Options o = Options.parse(command, args, 1, Set.of("backend", "timing", "budget"),
-                        Set.of("skip-ddim", "json"));
+                        Set.of("skip-ddim", "json", "main-only"));
                 WorkloadBench.Timing timing = WorkloadBench.Timing.valueOf(o.choice("timing", "best",
                         Set.of("best", "single")).toUpperCase(Locale.ROOT));
                 double budget = o.has("budget") ? o.intValue("budget", 0, 1, 7 * 24 * 3600) : Double.POSITIVE_INFINITY;
-                var settings = new WorkloadBench.Settings(timing, !o.flag("skip-ddim"), budget);
+                var settings = new WorkloadBench.Settings(timing, !o.flag("skip-ddim"), budget, o.flag("main-only"));
                 boolean json = o.flag("json");
                 try (Backends.Scope scope = useBackend(o, json ? err : out)) {
                     var result = WorkloadBench.run(settings, json ? err : out); // prints a line per row
@@ -251,7 +257,8 @@ public final class Demos {
             case "evaluate" -> {
                 Options o = Options.parse(command, args, 1, EvaluateCommand.OPTIONS);
                 GenerateCommand.Settings settings = GenerateCommand.parse(o);
-                Path classifier = o.path("classifier", EvaluateCommand.DEFAULT_CLASSIFIER);
+                Path classifier = o.has("classifier") ? o.path("classifier", null)
+                        : ShippedModels.resolve(EvaluateCommand.SHIPPED_CLASSIFIER, "--classifier");
                 try (Backends.Scope scope = useBackend(o, out)) {
                     EvaluateCommand.run(settings, o.has("out"), classifier, out);
                 }

@@ -15,7 +15,12 @@ import org.minidiffusion.io.Images;
  * the fraction labelled as the class they were generated for, per class and overall.
  */
 final class EvaluateCommand {
-    /** The classifier file by default, relative to the working directory. */
+    /** The classifier by default: the one the project ships, a name that {@link ShippedModels} finds. */
+    static final String SHIPPED_CLASSIFIER = ClassifierCommand.DEFAULT_OUT.getFileName().toString();
+    /**
+     * The shipped classifier relative to the working directory, which {@code evaluate-prompts} still
+     * takes by default (its commands are to look it up with {@link ShippedModels} too).
+     */
     static final Path DEFAULT_CLASSIFIER = ClassifierCommand.DEFAULT_OUT;
 
     /** The options that take a value: those of {@code generate}, plus the classifier. */
@@ -39,7 +44,7 @@ final class EvaluateCommand {
      *
      * @param generate   the sampling settings; the PNG is written only if {@code writeGrid}
      * @param writeGrid  whether to write the grid of generated images too
-     * @param classifier the classifier file
+     * @param classifier the classifier file: {@code --classifier}, else the shipped one
      * @param out        where progress and the results go
      * @return the accuracies
      * @throws IOException   if a file cannot be read or written
@@ -49,10 +54,10 @@ final class EvaluateCommand {
             throws IOException {
         if (!Files.exists(classifier)) {
             throw new DemoException("no classifier file " + classifier + " (in "
-                    + classifier.toAbsolutePath().normalize().getParent() + "); train one with 'classifier-train'"
-                    + (classifier.equals(DEFAULT_CLASSIFIER) ? "" : " --out " + classifier));
+                    + classifier.toAbsolutePath().normalize().getParent() + "); train one with 'classifier-train --out "
+                    + classifier + "'");
         }
-        ModelFile.Model model = GenerateCommand.load(generate.model(), generate.defaultModel());
+        ModelFile.Model model = GenerateCommand.load(generate.model());
         FashionClassifier.Loaded loaded;
         try {
             loaded = FashionClassifier.load(classifier);

@@ -21,8 +21,8 @@ import org.minidiffusion.io.Images;
  * of generated images with one row per class.
  */
 final class GenerateCommand {
-    /** The model file by default, relative to the working directory: the one the project ships. */
-    static final Path DEFAULT_MODEL = Path.of("models", "fashion-unet.safetensors");
+    /** The model by default: the one the project ships, a name that {@link ShippedModels} finds. */
+    static final String DEFAULT_MODEL = "fashion-unet.safetensors";
     /** The output PNG by default. */
     static final Path DEFAULT_OUT = Path.of("generated.png");
     /**
@@ -52,7 +52,7 @@ final class GenerateCommand {
     /**
      * The sampling settings of {@code generate} (and {@code evaluate}).
      *
-     * @param model    the model file
+     * @param model    the model file: {@code --model}, else the shipped one
      * @param out      the PNG to write
      * @param sampler  the sampler
      * @param steps    the sampling steps
@@ -64,24 +64,6 @@ final class GenerateCommand {
      */
     record Settings(Path model, Path out, SamplerKind sampler, int steps, float eta, float guidance, long seed, int count,
                     int chunk) {
-        /**
-         * Returns the defaults, which {@code evaluate} uses.
-         *
-         * @return the settings
-         */
-        static Settings defaults() {
-            return new Settings(DEFAULT_MODEL, DEFAULT_OUT, DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_ETA, DEFAULT_GUIDANCE,
-                    DEFAULT_SEED, DEFAULT_COUNT, Sampling.DEFAULT_CHUNK);
-        }
-
-        /**
-         * Returns whether the model file is the default one.
-         *
-         * @return whether {@link #model()} is {@link #DEFAULT_MODEL}
-         */
-        boolean defaultModel() {
-            return model.equals(DEFAULT_MODEL);
-        }
     }
 
     /**
@@ -96,48 +78,44 @@ final class GenerateCommand {
     }
 
     /**
-     * Reads the options of {@code generate}.
+     * Reads the options of {@code generate}; without {@code --model}, finds the shipped model.
      *
      * @param o the parsed options
      * @return the settings
      * @throws UsageException if an option is out of range
+     * @throws DemoException  if there is no {@code --model} and the shipped model is nowhere to be found
      */
     static Settings parse(Options o) {
         SamplerKind sampler = SamplerKind.of(o.choice("sampler", DEFAULT_SAMPLER.id(), SamplerKind.ids()));
         if (o.has("eta") && !sampler.takesEta()) {
             throw new UsageException("--eta applies to --sampler ddim only");
         }
-        return new Settings(
-                o.path("model", DEFAULT_MODEL),
-                o.path("out", DEFAULT_OUT),
-                sampler,
-                o.intValue("steps", DEFAULT_STEPS, 1, 100_000),
-                o.floatValue("eta", DEFAULT_ETA, 0f, 1f),
-                o.floatValue("guidance", DEFAULT_GUIDANCE, 0f, 100f),
-                o.longValue("seed", DEFAULT_SEED),
-                o.intValue("count", DEFAULT_COUNT, 1, 100_000),
-                Sampling.DEFAULT_CHUNK);
+        Path out = o.path("out", DEFAULT_OUT);
+        int steps = o.intValue("steps", DEFAULT_STEPS, 1, 100_000);
+        float eta = o.floatValue("eta", DEFAULT_ETA, 0f, 1f);
+        float guidance = o.floatValue("guidance", DEFAULT_GUIDANCE, 0f, 100f);
+        long seed = o.longValue("seed", DEFAULT_SEED);
+        int count = o.intValue("count", DEFAULT_COUNT, 1, 100_000);
+        // last, so that a bad command line is reported as such even where no model can be found
+        Path model = o.has("model") ? o.path("model", null) : ShippedModels.resolve(DEFAULT_MODEL, "--model");
+        return new Settings(model, out, sampler, steps, eta, guidance, seed, count, Sampling.DEFAULT_CHUNK);
     }
 
     /**
      * Loads a model file, explaining a missing one.
      *
-     * @param file       the file
-     * @param isDefault  whether it is the default file, which the project ships
+     * @param file the file
      * @return the model
      * @throws IOException   if it cannot be read
      * @throws DemoException if it is missing or not a model file
      */
-    static ModelFile.Model load(Path file, boolean isDefault) throws IOException {
+    static ModelFile.Model load(Path file) throws IOException {
         try {
             return ModelFile.read(file);
         } catch (NoSuchFileException e) {
-            String how = isDefault
-                    ? "train one with 'train' (it writes " + TrainCommand.DEFAULT_OUT.resolve(TrainCommand.MODEL)
-                    + "), then copy that file to " + DEFAULT_MODEL + " or pass it with --model"
-                    : "train one with 'train', which writes <out>/" + TrainCommand.MODEL + ", or check the --model path";
             throw new DemoException("no model file " + file + " (in " + file.toAbsolutePath().normalize().getParent()
-                    + "); " + how, e);
+                    + "); train one with 'train', which writes <out>/" + TrainCommand.MODEL
+                    + ", or check the --model path", e);
         }
     }
 
@@ -194,7 +172,7 @@ final class GenerateCommand {
      * @throws DemoException if the model file is missing or invalid
      */
     static Result run(Settings s, PrintStream out) throws IOException {
-        ModelFile.Model model = load(s.model(), s.defaultModel());
+        ModelFile.Model model = load(s.model());
         out.println("loaded " + describe(model));
         Result result = sample(s, model, out);
         Tensor grid = Sampling.classGrid(result.images(), result.labels(), model.unet().config().numClasses());

@@ -114,8 +114,10 @@ final class WorkloadBench {
      * @param budgetSeconds a U-Net row after the batch-4 forward is skipped if its estimated time
      *                      would end it later than this many seconds after the start; infinite
      *                      for no limit
+     * @param mainOnly      whether to stop after DDIM and its memory rows, leaving out the scale and
+     *                      transformer rows (a quicker run for the memory figures)
      */
-    record Settings(Timing timing, boolean ddim, double budgetSeconds) {
+    record Settings(Timing timing, boolean ddim, double budgetSeconds, boolean mainOnly) {
     }
 
     /**
@@ -171,6 +173,8 @@ final class WorkloadBench {
     private final long start = System.nanoTime();
     private final Map<String, Double> rows = new LinkedHashMap<>();
     private final Map<String, String> skipped = new LinkedHashMap<>();
+    /** The batch-4 U-Net forward of {@link #unet()}, in seconds, which the scale rows' estimates scale. */
+    private double unetForwardSeconds;
 
     private WorkloadBench(Settings settings, PrintStream out) {
         this.settings = settings;
@@ -192,7 +196,10 @@ final class WorkloadBench {
         }
         bench.kernels();
         bench.unet();
-        bench.transformers();
+        if (!settings.mainOnly()) {
+            bench.scaleRows();
+            bench.transformers();
+        }
         return new Result(Backends.current().id(), settings.timing(), Runtime.getRuntime().maxMemory() / MIB,
                 bench.rows, bench.skipped);
     }
@@ -291,7 +298,12 @@ final class WorkloadBench {
             }
         }
 
-        double perPixel = forward / (4 * 32 * 32); // seconds per image pixel, for the estimates
+        unetForwardSeconds = forward;
+    }
+
+    /** The U-Net forward pass by batch size and resolution, estimated from the batch-4 forward. */
+    private void scaleRows() {
+        double perPixel = unetForwardSeconds / (4 * 32 * 32); // seconds per image pixel, for the estimates
         for (int res : SCALE_RESOLUTIONS) {
             UNet n = new UNet(benchUNet(res), new Rng(0));
             for (int batch : SCALE_BATCHES) {

@@ -2,43 +2,31 @@ package org.minidiffusion.demos;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.File;
 import java.io.IOException;
-import java.lang.module.Configuration;
-import java.lang.module.FindException;
-import java.lang.module.ModuleFinder;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.minidiffusion.core.api.Backends;
-import org.minidiffusion.core.spi.BackendProvider;
 
 /**
  * Launches the demos in child JVMs the way users do, on the module path with zero, one or both
  * backend modules, and once on the class path.
  *
- * <p>The modules are taken from where this test's class path found them: in a reactor build these
- * are the exploded {@code target/classes} directories (or the jars after {@code package}), so the
- * test runs under {@code mvn test} as well as {@code mvn verify}. The demos' runtime modules (the
- * library modules and their dependencies, without any backend) are the module graph that JPMS
- * resolves from {@code org.minidiffusion.demos} over the test class path.
+ * <p>The modules are those of the test class path ({@link TestModules}), so the test runs under
+ * {@code mvn test} as well as {@code mvn verify}.
  */
 class ModulePathLaunchTests {
     private static final long TIMEOUT_SECONDS = 60;
@@ -69,45 +57,13 @@ class ModulePathLaunchTests {
 
     @BeforeAll
     static void locateModules() {
-        demos = locationOf(Demos.class);
-        Map<String, Path> backends = new HashMap<>();
-        ServiceLoader.load(BackendProvider.class).stream().forEach(p -> backends.put(p.get().id(), locationOf(p.type())));
-        scalar = backends.get("scalar");
-        parallel = backends.get("parallel");
-        assertNotNull(scalar, "backend-scalar is not on the test class path; found " + backends);
-        assertNotNull(parallel, "backend-parallel is not on the test class path; found " + backends);
-        runtime = runtimeModules();
+        TestModules modules = TestModules.find();
+        demos = modules.demos();
+        scalar = modules.scalar();
+        parallel = modules.parallel();
+        runtime = modules.runtime();
         assertTrue(runtime.contains(demos) && runtime.contains(locationOf(Backends.class)), runtime.toString());
         assertFalse(runtime.contains(scalar) || runtime.contains(parallel), "no backend is required: " + runtime);
-    }
-
-    /**
-     * Returns the locations of {@code org.minidiffusion.demos} and every module it needs, resolved
-     * by JPMS from the test class path, the way {@code java --module-path} will resolve them.
-     */
-    private static List<Path> runtimeModules() {
-        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<Path> candidates = new ArrayList<>();
-        for (String entry : classPath.split(File.pathSeparator)) {
-            Path p = Path.of(entry).toAbsolutePath();
-            boolean module = Files.isRegularFile(p) && p.toString().endsWith(".jar")
-                    || Files.isRegularFile(p.resolve("module-info.class"));
-            if (module && !p.equals(scalar) && !p.equals(parallel)) {
-                try {
-                    ModuleFinder.of(p).findAll(); // skip anything that is not a valid module
-                    candidates.add(p);
-                } catch (FindException e) {
-                    // not a module: ignore it
-                }
-            }
-        }
-        candidates.add(0, demos);
-        Configuration resolved = ModuleLayer.boot().configuration().resolve(
-                ModuleFinder.of(candidates.stream().distinct().toArray(Path[]::new)), ModuleFinder.of(),
-                Set.of("org.minidiffusion.demos"));
-        return resolved.modules().stream()
-                .map(m -> Path.of(m.reference().location().orElseThrow()).toAbsolutePath())
-                .sorted().toList();
     }
 
     @Test
@@ -122,6 +78,8 @@ class ModulePathLaunchTests {
         Run run = launchModules(List.of(parallel), List.of(), QUICK_MLP);
         assertTrained(run);
         assertUsing(run, "parallel", "the only backend found");
+        assertEquals(1, run.out().lines().filter(l -> l.startsWith("using ")).count(), run.toString());
+        assertEquals("", run.err(), "the choice is said once, on stdout: the library logs it at DEBUG only\n" + run);
     }
 
     @Test
@@ -294,12 +252,7 @@ class ModulePathLaunchTests {
         return paths.stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator));
     }
 
-    /** Returns the class directory or jar a class was loaded from. */
     private static Path locationOf(Class<?> type) {
-        try {
-            return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toAbsolutePath();
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException("cannot locate " + type, e);
-        }
+        return TestModules.locationOf(type);
     }
 }

@@ -90,7 +90,7 @@ class WorkloadBenchTests {
     void anUnknownOptionIsAUsageErrorThatListsTheOptions() {
         assertEquals(2, run("bench-model", "--quick"));
         assertEquals("error: unknown option '--quick' for 'bench-model'; it takes --backend, --budget, "
-                + "--json, --skip-ddim, --timing (see 'help')" + System.lineSeparator(), err());
+                + "--json, --main-only, --skip-ddim, --timing (see 'help')" + System.lineSeparator(), err());
     }
 
     @Test

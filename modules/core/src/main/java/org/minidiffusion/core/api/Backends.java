@@ -19,9 +19,10 @@ import org.minidiffusion.core.spi.BackendProvider;
  *   <li>else the backend with the <em>highest</em> {@link Backend#priority() priority}.</li>
  * </ol>
  * An unknown id, a duplicate id, a provider that fails to load, or no backend at all is a
- * {@link BackendException} whose message says how to fix it. The choice and the reason are logged
- * once at INFO to the {@code org.minidiffusion.core} {@link System.Logger} and are available from
- * {@link #selection()}.
+ * {@link BackendException} whose message says how to fix it. The choice and the reason are
+ * available from {@link #selection()}, for an application to show, and are logged once at DEBUG
+ * to the {@code org.minidiffusion.core} {@link System.Logger} (at INFO, every application would
+ * print them twice, or show a library's record where it wants its own line).
  *
  * <p>{@link #use(Backend)} overrides the default on the current thread for a block.
  */
@@ -109,7 +110,7 @@ public final class Backends {
                 s = selection;
                 if (s == null) {
                     s = Discovery.choose(available(), System.getProperty(PROPERTY), System.getenv(ENV));
-                    System.getLogger("org.minidiffusion.core").log(System.Logger.Level.INFO,
+                    System.getLogger("org.minidiffusion.core").log(System.Logger.Level.DEBUG,
                             "mini-diffusion: using " + s.describe());
                     selection = s;
                 }
