@@ -96,6 +96,60 @@ public final class TensorChecks {
     }
 
     /**
+     * Checks the Adam state read from a checkpoint: a whole step count in {@code [0, completed]},
+     * both moments of a parameter or neither, each of its parameter's shape, and second moments
+     * {@code >= 0} (Kingma and Ba 2015, Algorithm 1).
+     *
+     * @param optim     the state's tensors, by name without the prefix: {@code steps}, {@code m.<name>}, {@code v.<name>}
+     * @param shapes    the shape of each trained parameter
+     * @param completed the training steps the checkpoint has completed
+     * @param source    where they were read, such as the file
+     * @param prefix    the prefix of their names in the source, such as {@code "optim."}
+     * @throws InvalidFieldException naming the first tensor or value that is wrong
+     */
+    public static void requireAdamState(Map<String, Tensor> optim, Map<String, Shape> shapes, long completed,
+                                        String source, String prefix) {
+        Tensor steps = optim.get("steps");
+        if (steps == null) {
+            throw new InvalidFieldException(source, prefix + "steps", null, "the tensor is missing");
+        }
+        if (steps.shape().numel() != 1) {
+            throw new InvalidFieldException(source, prefix + "steps", "shape " + steps.shape(), "must hold one value");
+        }
+        float n = steps.toArray()[0];
+        if (!(n >= 0 && n <= (float) completed && n == Math.rint(n))) {
+            throw new InvalidFieldException(source, prefix + "steps", Float.toString(n),
+                    "must be a whole number in [0, completed_steps = " + completed + "]");
+        }
+        Map<String, Shape> moments = new LinkedHashMap<>();
+        for (String name : shapes.keySet()) {
+            boolean hasM = optim.containsKey("m." + name);
+            if (hasM != optim.containsKey("v." + name)) {
+                throw new InvalidFieldException(source, prefix + (hasM ? "v." : "m.") + name, null,
+                        "the tensor is missing; the two moments of a parameter come together");
+            }
+            if (hasM) {
+                moments.put("m." + name, shapes.get(name));
+                moments.put("v." + name, shapes.get(name));
+            }
+        }
+        Map<String, Tensor> stored = new LinkedHashMap<>(optim);
+        stored.remove("steps");
+        requireShapes(stored, moments, source, prefix);
+        for (Map.Entry<String, Tensor> e : stored.entrySet()) {
+            if (e.getKey().startsWith("v.")) {
+                float[] v = e.getValue().toArray();
+                for (int i = 0; i < v.length; i++) {
+                    if (v[i] < 0f) {
+                        throw new InvalidFieldException(source, prefix + e.getKey(), "[" + i + "] = " + v[i],
+                                "a second moment must be >= 0");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * Returns the shape of each parameter of a layer.
      *
      * @param layer the layer

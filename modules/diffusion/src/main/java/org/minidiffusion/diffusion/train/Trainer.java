@@ -271,7 +271,7 @@ public final class Trainer {
         Map<String, Tensor> optim = withPrefix(checkpoint, OPTIM);
         TensorChecks.requireShapes(weights, shapes, source, MODEL);
         TensorChecks.requireShapes(emaWeights, shapes, source, EMA);
-        checkOptimizerState(optim, shapes, completed, source);
+        TensorChecks.requireAdamState(optim, shapes, completed, source, OPTIM);
         TensorChecks.requireFinite(weights, source, MODEL);
         TensorChecks.requireFinite(emaWeights, source, EMA);
         TensorChecks.requireFinite(optim, source, OPTIM);
@@ -286,48 +286,6 @@ public final class Trainer {
      * Checks AdamW's state: {@code steps}, a whole number in {@code [0, completed]}, and for each
      * parameter either no moments or both, of the parameter's shape, the second one non-negative.
      */
-    private static void checkOptimizerState(Map<String, Tensor> optim, Map<String, Shape> shapes, long completed,
-                                            String source) {
-        Tensor steps = optim.get("steps");
-        if (steps == null) {
-            throw new InvalidFieldException(source, OPTIM + "steps", null, "the tensor is missing");
-        }
-        if (steps.shape().numel() != 1) {
-            throw new InvalidFieldException(source, OPTIM + "steps", "shape " + steps.shape(), "must hold one value");
-        }
-        float n = steps.toArray()[0];
-        if (!(n >= 0 && n <= (float) completed && n == Math.rint(n))) {
-            throw new InvalidFieldException(source, OPTIM + "steps", Float.toString(n),
-                    "must be a whole number in [0, completed_steps = " + completed + "]");
-        }
-        Map<String, Shape> moments = new LinkedHashMap<>();
-        for (String name : shapes.keySet()) {
-            boolean hasM = optim.containsKey("m." + name);
-            if (hasM != optim.containsKey("v." + name)) {
-                throw new InvalidFieldException(source, OPTIM + (hasM ? "v." : "m.") + name, null,
-                        "the tensor is missing; the two moments of a parameter come together");
-            }
-            if (hasM) {
-                moments.put("m." + name, shapes.get(name));
-                moments.put("v." + name, shapes.get(name));
-            }
-        }
-        Map<String, Tensor> stored = new LinkedHashMap<>(optim);
-        stored.remove("steps");
-        TensorChecks.requireShapes(stored, moments, source, OPTIM);
-        for (Map.Entry<String, Tensor> e : stored.entrySet()) {
-            if (e.getKey().startsWith("v.")) {
-                float[] v = e.getValue().toArray();
-                for (int i = 0; i < v.length; i++) {
-                    if (v[i] < 0f) {
-                        throw new InvalidFieldException(source, OPTIM + e.getKey(), "[" + i + "] = " + v[i],
-                                "a second moment must be >= 0");
-                    }
-                }
-            }
-        }
-    }
-
     private static Map<String, Tensor> withPrefix(Checkpoint checkpoint, String prefix) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         checkpoint.tensors().forEach((k, v) -> {

@@ -523,7 +523,7 @@ public final class TextToImageTrainer {
         TensorChecks.requireShapes(emaT5Weights, t5Shapes, source, EMA + TEXT_ENCODER_3);
         Map<String, Shape> trainedShapes = new LinkedHashMap<>();
         trainer.trained.forEach((k, p) -> trainedShapes.put(k, p.shape()));
-        checkOptimizerState(optim, trainedShapes, completed, source);
+        TensorChecks.requireAdamState(optim, trainedShapes, completed, source, OPTIM);
         TensorChecks.requireFinite(transformerWeights, source, TRANSFORMER);
         TensorChecks.requireFinite(t5Weights, source, TEXT_ENCODER_3);
         TensorChecks.requireFinite(emaTransformerWeights, source, EMA + TRANSFORMER);
@@ -550,48 +550,6 @@ public final class TextToImageTrainer {
      * Checks AdamW's state: {@code steps}, a whole number in {@code [0, completed]}, and for each
      * parameter either no moments or both, of the parameter's shape, the second one non-negative.
      */
-    private static void checkOptimizerState(Map<String, Tensor> optim, Map<String, Shape> shapes, long completed,
-                                            String source) {
-        Tensor steps = optim.get("steps");
-        if (steps == null) {
-            throw new InvalidFieldException(source, OPTIM + "steps", null, "the tensor is missing");
-        }
-        if (steps.shape().numel() != 1) {
-            throw new InvalidFieldException(source, OPTIM + "steps", "shape " + steps.shape(), "must hold one value");
-        }
-        float n = steps.toArray()[0];
-        if (!(n >= 0 && n <= (float) completed && n == Math.rint(n))) {
-            throw new InvalidFieldException(source, OPTIM + "steps", Float.toString(n),
-                    "must be a whole number in [0, completed_steps = " + completed + "]");
-        }
-        Map<String, Shape> moments = new LinkedHashMap<>();
-        for (String name : shapes.keySet()) {
-            boolean hasM = optim.containsKey("m." + name);
-            if (hasM != optim.containsKey("v." + name)) {
-                throw new InvalidFieldException(source, OPTIM + (hasM ? "v." : "m.") + name, null,
-                        "the tensor is missing; the two moments of a parameter come together");
-            }
-            if (hasM) {
-                moments.put("m." + name, shapes.get(name));
-                moments.put("v." + name, shapes.get(name));
-            }
-        }
-        Map<String, Tensor> stored = new LinkedHashMap<>(optim);
-        stored.remove("steps");
-        TensorChecks.requireShapes(stored, moments, source, OPTIM);
-        for (Map.Entry<String, Tensor> e : stored.entrySet()) {
-            if (e.getKey().startsWith("v.")) {
-                float[] v = e.getValue().toArray();
-                for (int i = 0; i < v.length; i++) {
-                    if (v[i] < 0f) {
-                        throw new InvalidFieldException(source, OPTIM + e.getKey(), "[" + i + "] = " + v[i],
-                                "a second moment must be >= 0");
-                    }
-                }
-            }
-        }
-    }
-
     private static Map<String, Tensor> withPrefix(State state, String prefix) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         state.tensors().forEach((k, v) -> {
