@@ -2,7 +2,7 @@
 rem Runs a mini-diffusion demo command from any directory: minidiffusion generate, minidiffusion help.
 rem The Windows twin of the POSIX script `minidiffusion` beside it, with the same JVM options and
 rem environment variables (JAVA_HOME, MINIDIFFUSION_JAVA_OPTS, MINIDIFFUSION_MODELS, MINIDIFFUSION_NO_BUILD).
-rem Builds the project first (mvn -B -q package -DskipTests) if its jars are missing or a pom.xml or a
+rem Builds the project first (mvn -B -q package -DskipTests -DskipImage) if its jars are missing or a pom.xml or a
 rem file under src\main changed since this script last built it.
 setlocal
 set "ROOT=%~dp0"
@@ -38,9 +38,9 @@ if errorlevel 1 (
     echo minidiffusion: Maven ^(mvn^) is not on the PATH: install Maven 3.8 or newer, or build with it elsewhere 1>&2
     exit /b 1
 )
-echo minidiffusion: building ^(mvn -B -q package -DskipTests in %ROOT%^), about a minute 1>&2
+echo minidiffusion: building ^(mvn -B -q package -DskipTests -DskipImage in %ROOT%^), about a minute 1>&2
 pushd "%ROOT%"
-call mvn -B -q -Dstyle.color=never package -DskipTests 1>&2
+call mvn -B -q -Dstyle.color=never package -DskipTests -DskipImage 1>&2
 set "MVN_EXIT=%ERRORLEVEL%"
 popd
 if not "%MVN_EXIT%"=="0" (

@@ -1,15 +1,16 @@
 #!/bin/sh
-# Checks the runtime image that `mvn -B -Pimage package` links (demos/target/image): with JAVA_HOME
-# unset, no java on the PATH and a working directory without models, its bin/minidiffusion (started
-# through a symbolic link) lists both backends and generates an image with the bundled model on the
-# Vector API, printing nothing on stderr but the JVM's incubator warning.
+# Checks the runtime image that `mvn -B package` links (demos/target/image): with JAVA_HOME unset,
+# no java on the PATH and a working directory without models, its bin/minidiffusion (started through
+# a symbolic link) prints the build's version, lists both backends, and draws with both bundled
+# models (generate and txt2img) on the Vector API, printing nothing on stderr but the JVM's
+# incubator warning.
 #
-# usage: tools/check_image.sh [IMAGE]     (`mvn -B -Pimage verify` runs it)
+# usage: tools/check_image.sh [IMAGE]     (`mvn -B verify` runs it)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd -P)
 image=${1:-$root/demos/target/image}
 if [ ! -x "$image/bin/minidiffusion" ] || [ ! -x "$image/bin/java" ]; then
-    echo "check_image: no runtime image in $image; build it with mvn -B -Pimage package" >&2
+    echo "check_image: no runtime image in $image; build it with mvn -B package" >&2
     exit 1
 fi
 image=$(cd "$image" && pwd -P)
@@ -36,6 +37,10 @@ run() {
     fi
 }
 
+run --version
+grep -q '^minidiffusion [0-9]' "$work/out.txt" || fail "--version does not print the version"
+version=$(head -n 1 "$work/out.txt")
+
 run backends
 grep -q '^backends found: 2$' "$work/out.txt" || fail "backends does not list both backends"
 
@@ -47,4 +52,10 @@ grep -q "^loaded $image/models/fashion-unet.safetensors: " "$work/out.txt" || fa
 [ -s "$work/generated.png" ] || fail "generate wrote no generated.png"
 [ "$(head -c 4 "$work/generated.png" | tail -c 3)" = PNG ] || fail "generated.png is not a PNG file"
 
-echo "check_image: $image ($(du -sh "$image" | cut -f1)) ran backends and generate --count 1 --steps 5 (${seconds} s) with no JDK on the PATH"
+start=$(date +%s)
+run txt2img "a pair of dark trousers" --steps 2 --out txt2img.png
+t2i_seconds=$(($(date +%s) - start))
+grep -q "^loaded $image/models/fashion-sd3" "$work/out.txt" || fail "txt2img did not load the bundled model"
+[ "$(head -c 4 "$work/txt2img.png" | tail -c 3)" = PNG ] || fail "txt2img wrote no PNG file"
+
+echo "check_image: $image ($version, $(du -sh "$image" | cut -f1)) ran --version, backends, generate --count 1 --steps 5 (${seconds} s) and txt2img --steps 2 (${t2i_seconds} s) with no JDK on the PATH"

@@ -19,6 +19,7 @@ module org.minidiffusion.demos {
     requires org.minidiffusion.transformer;
     requires org.minidiffusion.vae;
     requires org.minidiffusion.sd3;
+    requires info.picocli;
     requires java.management;
     requires jdk.management;
 }

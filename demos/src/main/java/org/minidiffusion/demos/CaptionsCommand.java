@@ -24,17 +24,17 @@ import org.minidiffusion.text.caption.Tone;
 final class CaptionsCommand {
     /** The default seed. */
     static final long DEFAULT_SEED = 0;
-    /** The options. */
-    static final Set<String> OPTIONS = Set.of("data", "split", "seed", "out");
-    /** The usage lines, for {@link Demos#USAGE}. */
-    static final String USAGE = String.join(System.lineSeparator(),
-            "  captions [--split train|t10k] [--data DIR] [--seed N] [--out FILE]",
-            "                                 caption every image of a Fashion-MNIST split from its class and the tone",
-            "                                 measured on its pixels (dark, light or none), with the training phrasings,",
-            "                                 one line per image in image order, and print the share of each tone per class",
-            "                                 (defaults: --split train --data " + FashionMnist.SYSTEM_DIR + " for train, "
-                    + FashionMnist.DEFAULT_DIR + " for t10k,",
-            "                                 --seed " + DEFAULT_SEED + " --out runs/captions/<split>.txt)");
+    /** The command line of {@code captions}. */
+    static final CliCommand COMMAND = CliCommand.named("captions",
+                    "Caption every image of a Fashion-MNIST split from its class and the tone measured on its pixels.")
+            .details("Writes one caption per line, in image order, with the training phrasings, and prints the"
+                    + " share of each tone (dark, light or none) per class.")
+            .option("split", "train|t10k", "the split (default: train)")
+            .option("data", "DIR", "the Fashion-MNIST files (default: " + FashionMnist.SYSTEM_DIR + " for train, "
+                    + FashionMnist.DEFAULT_DIR + " for t10k)")
+            .option("seed", "N", "the seed of the phrasing chosen for each image (default: " + DEFAULT_SEED + ")")
+            .option("out", "FILE", "the captions file (default: runs/captions/<split>.txt)")
+            .build();
 
     private CaptionsCommand() {
     }

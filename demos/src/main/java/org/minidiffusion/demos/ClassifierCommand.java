@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.Tensor;
 import org.minidiffusion.io.FashionMnist;
@@ -34,8 +33,18 @@ final class ClassifierCommand {
     /** The seed by default. */
     static final long DEFAULT_SEED = 0;
 
-    /** The options that take a value. */
-    static final Set<String> OPTIONS = Set.of("data", "out", "epochs", "batch", "lr", "seed", "steps", "backend");
+    /** The command line of {@code classifier-train}. */
+    static final CliCommand COMMAND = CliCommand.named("classifier-train",
+                    "Train the CNN classifier that 'evaluate' uses, on the 60,000 training images, and test it on t10k.")
+            .option("data", "DIR", "the Fashion-MNIST files (default: " + DEFAULT_DATA + ")")
+            .option("out", "FILE", "the classifier to write (default: " + DEFAULT_OUT + ")")
+            .option("epochs", "N", "passes over the training images (default: " + DEFAULT_EPOCHS + ")")
+            .option("batch", "N", "images per step (default: " + DEFAULT_BATCH + ")")
+            .option("lr", "X", "Adam's learning rate (default: " + DEFAULT_LR + ")")
+            .option("seed", "N", "the seed of the weights and the shuffling (default: " + DEFAULT_SEED + ")")
+            .option("steps", "N", "stop after N steps, for a quick run (default: all the epochs)")
+            .backend()
+            .build();
 
     private ClassifierCommand() {
     }

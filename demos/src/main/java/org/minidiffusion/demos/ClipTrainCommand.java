@@ -94,30 +94,36 @@ final class ClipTrainCommand {
     static final String LOSSES_CSV = "losses.csv";
     static final String RUN_INFO = "run.properties";
 
-    /** The usage lines, for {@link Demos#USAGE}. */
-    static final String USAGE = String.join(System.lineSeparator(),
-            "  train-clip --tokenizer DIR [--captions FILE|classes] [--out DIR] [--resume] [--steps N] [--batch N]",
-            "             [--lr X] [--seed N] [--layers N] [--width N] [--heads N] [--context N] [--embed-dim N]",
-            "             [--data DIR] [--split t10k|train] [--holdout N] [--checkpoint-every N] [--backend ID]",
-            "                                 train CLIP's text encoder contrastively against a small image encoder on",
-            "                                 Fashion-MNIST with captions (one per image, in image order, one per line of",
-            "                                 FILE; 'classes' for \"a photo of a <class>\") and the CLIP BPE of DIR",
-            "                                 (vocab.json, merges.txt); the last --holdout pairs are held out to measure",
-            "                                 retrieval; writes text_encoder/ (Hugging Face CLIPTextModelWithProjection),",
-            "                                 image_encoder/, tokenizer/, checkpoint.safetensors, loss.png and losses.csv",
-            "                                 to --out; --resume continues, up to --steps if given (defaults: --out "
-                    + DEFAULT_OUT + " --captions " + CLASS_CAPTIONS + ",",
-            "                                 --steps " + DEFAULT_STEPS + " --batch " + DEFAULT_BATCH + " --lr " + DEFAULT_LR
-                    + " --seed 0 --layers " + DEFAULT_LAYERS + " --width " + DEFAULT_WIDTH + " --heads " + DEFAULT_HEADS
-                    + " --context " + DEFAULT_CONTEXT + ",",
-            "                                 --embed-dim " + DEFAULT_EMBED_DIM + " --holdout " + DEFAULT_HOLDOUT
-                    + " --checkpoint-every " + DEFAULT_CHECKPOINT_EVERY + "; --data and --split as train)");
-
-    /** The options that take a value. */
-    static final Set<String> OPTIONS = Set.of("out", "tokenizer", "captions", "data", "split", "steps", "batch", "lr",
-            "seed", "layers", "width", "heads", "context", "embed-dim", "holdout", "checkpoint-every", "backend");
-    /** The switches. */
-    static final Set<String> FLAGS = Set.of("resume");
+    /** The command line of {@code train-clip}. */
+    static final CliCommand COMMAND = CliCommand.named("train-clip",
+                    "Train CLIP's text encoder contrastively against a small image encoder on captioned Fashion-MNIST.")
+            .details("The last --holdout pairs are held out to measure retrieval. Writes text_encoder/ (Hugging Face"
+                    + " CLIPTextModelWithProjection), image_encoder/, tokenizer/, checkpoint.safetensors, loss.png and"
+                    + " losses.csv to --out.")
+            .option("tokenizer", "DIR", "the CLIP BPE to use, vocab.json and merges.txt (from 'train-tokenizer --bpe';"
+                    + " required unless --resume)")
+            .option("captions", "FILE|" + CLASS_CAPTIONS, "one caption per image, in image order, one per line (from"
+                    + " 'captions'); '" + CLASS_CAPTIONS + "' for \"a photo of a <class>\" (default: " + CLASS_CAPTIONS
+                    + ")")
+            .option("out", "DIR", "the run's directory (default: " + DEFAULT_OUT + ")")
+            .flag("resume", "continue <out>/checkpoint.safetensors, up to --steps if given; the checkpoint fixes"
+                    + " the model's shape, --batch, --lr, --seed and --holdout")
+            .option("steps", "N", "training steps (default: " + DEFAULT_STEPS + ")")
+            .option("batch", "N", "caption-image pairs per step (default: " + DEFAULT_BATCH + ")")
+            .option("lr", "X", "the peak learning rate (default: " + DEFAULT_LR + ")")
+            .option("seed", "N", "the seed of the weights and batches (default: 0)")
+            .option("layers", "N", "text encoder layers (default: " + DEFAULT_LAYERS + ")")
+            .option("width", "N", "text encoder width (default: " + DEFAULT_WIDTH + ")")
+            .option("heads", "N", "attention heads (default: " + DEFAULT_HEADS + ")")
+            .option("context", "N", "tokens per caption, with the start and end tokens (default: " + DEFAULT_CONTEXT
+                    + ")")
+            .option("embed-dim", "N", "the width of the shared embedding (default: " + DEFAULT_EMBED_DIM + ")")
+            .option("data", "DIR", "the Fashion-MNIST files (default: as for 'train')")
+            .option("split", "t10k|train", "the split to train on (default: as for 'train')")
+            .option("holdout", "N", "pairs held out at the end of the split (default: " + DEFAULT_HOLDOUT + ")")
+            .option("checkpoint-every", "N", "steps between checkpoints (default: " + DEFAULT_CHECKPOINT_EVERY + ")")
+            .backend()
+            .build();
     /** The options a checkpoint fixes. */
     private static final List<String> FIXED = List.of("batch", "lr", "seed", "layers", "width", "heads", "context",
             "embed-dim", "holdout");

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Set;
 import org.minidiffusion.io.Images;
 
 /**
@@ -17,15 +16,15 @@ import org.minidiffusion.io.Images;
 final class EvaluateCommand {
     /** The classifier by default: the one the project ships, a name that {@link ShippedModels} finds. */
     static final String SHIPPED_CLASSIFIER = ClassifierCommand.DEFAULT_OUT.getFileName().toString();
-    /**
-     * The shipped classifier relative to the working directory, which {@code evaluate-prompts} still
-     * takes by default (its commands are to look it up with {@link ShippedModels} too).
-     */
-    static final Path DEFAULT_CLASSIFIER = ClassifierCommand.DEFAULT_OUT;
 
-    /** The options that take a value: those of {@code generate}, plus the classifier. */
-    static final Set<String> OPTIONS = Set.of("model", "classifier", "out", "sampler", "steps", "eta", "guidance", "seed",
-            "count", "backend");
+    /** The command line of {@code evaluate}: the options of {@code generate}, and the classifier. */
+    static final CliCommand COMMAND = GenerateCommand.samplingOptions(CliCommand.named("evaluate",
+            "Generate images as 'generate' does and print the share the classifier labels as the class asked for.")
+            .details("Prints the share per class and overall. --out also writes the grid."))
+            .option("classifier", "FILE", "the classifier, made by 'classifier-train' (default: the shipped "
+                    + SHIPPED_CLASSIFIER + ")")
+            .backend()
+            .build();
 
     private EvaluateCommand() {
     }

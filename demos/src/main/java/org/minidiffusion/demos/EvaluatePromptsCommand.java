@@ -11,8 +11,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 import org.minidiffusion.core.api.Tensor;
+import org.minidiffusion.diffusion.flow.FlowSolver;
 import org.minidiffusion.io.Images;
 import org.minidiffusion.sd3.GenerationRequest;
 import org.minidiffusion.sd3.TextToImagePipeline;
@@ -41,21 +41,20 @@ final class EvaluatePromptsCommand {
     /** Seeds per prompt by default. */
     static final int DEFAULT_SEEDS = 10;
 
-    /** The options that take a value. */
-    static final Set<String> OPTIONS = Set.of("model", "prompts", "seeds", "steps", "guidance", "shift", "sampler",
-            "negative", "classifier", "out", "backend");
-
-    /** The usage lines, for {@link Demos#USAGE}. */
-    static final String USAGE = String.join(System.lineSeparator(),
-            "  evaluate-prompts [PROMPT...] [--prompts FILE] [--seeds N] [--model DIR] [--steps N] [--guidance X]",
-            "                   [--shift X] [--sampler euler|heun] [--negative TEXT] [--classifier FILE] [--out PNG]",
-            "                   [--backend ID]",
-            "                                 draw each prompt (or each line of FILE) with seeds 0..N-1 as txt2img does and",
-            "                                 print, per prompt and overall, the share the classifier labels as the class",
-            "                                 the prompt names and, for prompts naming a tone, the share of that measured",
-            "                                 tone; --out also writes the grid (default: ten held-out prompts, one per",
-            "                                 class; --seeds " + DEFAULT_SEEDS + " --classifier " + EvaluateCommand.DEFAULT_CLASSIFIER
-                    + ", the rest as txt2img)");
+    /** The command line of {@code evaluate-prompts}. */
+    static final CliCommand COMMAND = TextToImageCommand.samplingOptions(CliCommand.named("evaluate-prompts",
+                    "Draw prompts as 'txt2img' does and print how often the classifier sees the class and tone they name.")
+            .details("Draws each prompt with seeds 0..N-1 and prints, per prompt and overall, the share of images the"
+                    + " classifier labels as the class the prompt names and, for prompts naming a tone, the share"
+                    + " measured in that tone. --out also writes the grid.")
+            .arguments("PROMPT", "the prompts, each quoted (default: ten held-out prompts, one per class)"))
+            .option("prompts", "FILE", "read the prompts from FILE, one per line, instead")
+            .option("seeds", "N", "images per prompt, with seeds 0..N-1 (default: " + DEFAULT_SEEDS + ")")
+            .option("classifier", "FILE", "the classifier, made by 'classifier-train' (default: the shipped "
+                    + EvaluateCommand.SHIPPED_CLASSIFIER + ")")
+            .option("out", "PNG", "also write the grid")
+            .backend()
+            .build();
 
     private EvaluatePromptsCommand() {
     }
@@ -130,9 +129,9 @@ final class EvaluatePromptsCommand {
      * @throws IOException    if the prompts file cannot be read
      * @throws UsageException for both prompts and {@code --prompts}, or an option out of range
      */
-    static Settings parse(TextToImageCommand.Parsed p) throws IOException {
+    static Settings parse(Cli.Invocation p) throws IOException {
         Options o = p.options();
-        List<String> prompts = p.prompts();
+        List<String> prompts = p.arguments();
         if (o.has("prompts")) {
             if (!prompts.isEmpty()) {
                 throw new UsageException("give the prompts either as arguments or with --prompts, not both");
@@ -141,18 +140,21 @@ final class EvaluatePromptsCommand {
         } else if (prompts.isEmpty()) {
             prompts = defaultPrompts();
         }
-        TextToImageCommand.Settings draw = new TextToImageCommand.Settings(prompts,
-                o.path("model", TextToImageCommand.DEFAULT_MODEL),
-                o.intValue("steps", TextToImageCommand.DEFAULT_STEPS, 1, 10_000),
-                o.floatValue("guidance", (float) TextToImageCommand.DEFAULT_GUIDANCE, 0f, 100f),
-                0,
-                o.has("shift") ? o.positiveFloat("shift", 1f, 100f) : Double.NaN,
-                o.intValue("seeds", DEFAULT_SEEDS, 1, 10_000),
-                TextToImageCommand.solver(o),
-                o.string("negative", ""),
-                false,
-                o.path("out", TextToImageCommand.DEFAULT_OUT));
-        return new Settings(draw, o.has("out"), o.path("classifier", EvaluateCommand.DEFAULT_CLASSIFIER));
+        int steps = o.intValue("steps", TextToImageCommand.DEFAULT_STEPS, 1, 10_000);
+        float guidance = o.floatValue("guidance", (float) TextToImageCommand.DEFAULT_GUIDANCE, 0f, 100f);
+        double shift = o.has("shift") ? o.positiveFloat("shift", 1f, 100f) : Double.NaN;
+        int seeds = o.intValue("seeds", DEFAULT_SEEDS, 1, 10_000);
+        FlowSolver solver = TextToImageCommand.solver(o);
+        String negative = o.string("negative", "");
+        Path out = o.path("out", TextToImageCommand.DEFAULT_OUT);
+        Path classifierOption = o.has("classifier") ? o.path("classifier", null) : null;
+        parsePrompts(prompts); // a prompt naming no class is reported before the models are looked for
+        // last, so that a bad command line is reported as such even where no model can be found
+        TextToImageCommand.Settings draw = new TextToImageCommand.Settings(prompts, TextToImageCommand.model(o), steps,
+                guidance, 0, shift, seeds, solver, negative, false, out);
+        Path classifier = classifierOption != null ? classifierOption
+                : ShippedModels.resolve(EvaluateCommand.SHIPPED_CLASSIFIER, "--classifier");
+        return new Settings(draw, o.has("out"), classifier);
     }
 
     /**
@@ -193,8 +195,7 @@ final class EvaluatePromptsCommand {
         Path file = s.classifier();
         if (!Files.exists(file)) {
             throw new DemoException("no classifier file " + file + " (in " + file.toAbsolutePath().normalize().getParent()
-                    + "); train one with 'classifier-train'" + (file.equals(EvaluateCommand.DEFAULT_CLASSIFIER) ? ""
-                    : " --out " + file));
+                    + "); train one with 'classifier-train'" + " --out " + file);
         }
         FashionClassifier.Loaded loaded;
         try {

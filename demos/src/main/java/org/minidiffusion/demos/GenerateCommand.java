@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import org.minidiffusion.core.api.Autograd;
 import org.minidiffusion.core.api.Backends;
 import org.minidiffusion.core.api.Tensor;
@@ -42,9 +41,11 @@ final class GenerateCommand {
     /** The number of images by default: 10 per class. */
     static final int DEFAULT_COUNT = 100;
 
-    /** The options that take a value. */
-    static final Set<String> OPTIONS = Set.of("model", "out", "sampler", "steps", "eta", "guidance", "seed", "count",
-            "backend");
+    /** The command line of {@code generate}. */
+    static final CliCommand COMMAND = samplingOptions(CliCommand.named("generate",
+            "Sample images from the class-conditional U-Net into a PNG grid, one row per class."))
+            .backend()
+            .build();
 
     private GenerateCommand() {
     }
@@ -75,6 +76,29 @@ final class GenerateCommand {
      * @param seconds the sampling time
      */
     record Result(Tensor images, int[] labels, ModelFile.Model model, double seconds) {
+    }
+
+    /**
+     * Adds the options that {@code generate} and {@code evaluate} share: the model and how to sample it.
+     *
+     * @param b the command being declared
+     * @return the same builder
+     */
+    static CliCommand.Builder samplingOptions(CliCommand.Builder b) {
+        return b.option("model", "FILE", "the model file or a training checkpoint (default: the shipped "
+                        + DEFAULT_MODEL + ")")
+                .option("out", "PNG", "the image grid to write (default: " + DEFAULT_OUT + ")")
+                .option("sampler", String.join("|", SamplerKind.ids()), "ancestral DDPM (Ho et al. 2020, Algorithm 2)"
+                        + " or DDIM (Song et al. 2021, eq. 12) (default: " + DEFAULT_SAMPLER.id() + ")")
+                .option("steps", "N", "sampling steps, at most the model's training timesteps (default: "
+                        + DEFAULT_STEPS + ")")
+                .option("eta", "X", "DDIM's eta in [0, 1]: 0 is deterministic, 1 as noisy as DDPM; --sampler ddim only"
+                        + " (default: " + DEFAULT_ETA + ")")
+                .option("guidance", "X", "the classifier-free guidance scale; 1 is none (default: " + DEFAULT_GUIDANCE
+                        + ")")
+                .option("seed", "N", "the seed of the initial noise and of DDPM's noise (default: " + DEFAULT_SEED + ")")
+                .option("count", "N", "how many images, spread over the classes in order (default: " + DEFAULT_COUNT
+                        + ")");
     }
 
     /**

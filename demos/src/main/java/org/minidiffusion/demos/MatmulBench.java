@@ -22,6 +22,14 @@ final class MatmulBench {
     /** Untimed products per backend by default, so the JIT compiles the kernel first. */
     static final int DEFAULT_WARMUP = 2;
 
+    /** The command line of {@code bench}. */
+    static final CliCommand COMMAND = CliCommand.named("bench",
+                    "Time an NxN matmul on every discovered backend and print GFLOP/s (2 N^3 operations a product).")
+            .option("size", "N", "the matrix size (default: " + DEFAULT_SIZE + ")")
+            .option("iters", "N", "timed products per backend (default: " + DEFAULT_ITERS + ")")
+            .option("warmup", "N", "untimed products first, for the JIT (default: " + DEFAULT_WARMUP + ")")
+            .build();
+
     private MatmulBench() {
     }
 

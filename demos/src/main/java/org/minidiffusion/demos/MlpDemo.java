@@ -25,6 +25,14 @@ final class MlpDemo {
     /** The learning rate by default. */
     static final float DEFAULT_LR = 0.2f;
 
+    /** The command line of {@code mlp}. */
+    static final CliCommand COMMAND = CliCommand.named("mlp",
+                    "Train a tiny MLP on two interleaved spirals with autograd and SGD, printing the loss and accuracy.")
+            .option("steps", "N", "steps of full-batch training (default: " + DEFAULT_STEPS + ")")
+            .option("seed", "N", "the seed of the points and the initial weights (default: " + DEFAULT_SEED + ")")
+            .option("lr", "X", "the learning rate (default: " + DEFAULT_LR + ")")
+            .build();
+
     private static final int POINTS = 400;
     private static final int HIDDEN = 32;
     private static final float MOMENTUM = 0.9f;

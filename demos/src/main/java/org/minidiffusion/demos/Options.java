@@ -8,85 +8,26 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The {@code --name value} (or {@code --name=value}) options of one subcommand, and its
- * {@code --flag} switches, which take no value.
+ * The {@code --name value} (or {@code --name=value}) options of one command line, and its
+ * {@code --flag} switches, read with the checks each value needs: a range, a choice of words, a
+ * path. Every error names the option and the command.
  */
 final class Options {
     private final String command;
-    private final Map<String, String> values = new LinkedHashMap<>();
-    private final Set<String> flags = new TreeSet<>();
+    private final Map<String, String> values;
+    private final Set<String> flags;
 
-    private Options(String command) {
+    /**
+     * Wraps the options of one command line, as {@link Cli} parsed them.
+     *
+     * @param command the command, for messages
+     * @param values  the options that take a value, by name without dashes
+     * @param flags   the switches given, by name without dashes
+     */
+    Options(String command, Map<String, String> values, Set<String> flags) {
         this.command = command;
-    }
-
-    /**
-     * Parses the arguments after the subcommand.
-     *
-     * @param command the subcommand, for messages
-     * @param args    the arguments
-     * @param from    the index of the first option in {@code args}
-     * @param allowed the option names this subcommand accepts, without dashes
-     * @return the options
-     * @throws UsageException on an unknown, repeated or valueless option, or a stray argument
-     */
-    static Options parse(String command, String[] args, int from, Set<String> allowed) {
-        return parse(command, args, from, allowed, Set.of());
-    }
-
-    /**
-     * Parses the arguments after the subcommand, some of which may be valueless switches.
-     *
-     * @param command      the subcommand, for messages
-     * @param args         the arguments
-     * @param from         the index of the first option in {@code args}
-     * @param allowed      the names of the options that take a value, without dashes
-     * @param allowedFlags the names of the switches, which take none
-     * @return the options
-     * @throws UsageException on an unknown, repeated or valueless option, a switch given a value,
-     *                        or a stray argument
-     */
-    static Options parse(String command, String[] args, int from, Set<String> allowed, Set<String> allowedFlags) {
-        Options options = new Options(command);
-        for (int i = from; i < args.length; i++) {
-            String arg = args[i];
-            if (!arg.startsWith("--") || arg.length() == 2) {
-                throw new UsageException("unexpected argument '" + arg + "' for '" + command + "'");
-            }
-            String name = arg.substring(2);
-            String value = null;
-            int eq = name.indexOf('=');
-            if (eq >= 0) {
-                value = name.substring(eq + 1);
-                name = name.substring(0, eq);
-            }
-            if (allowedFlags.contains(name)) {
-                if (value != null) {
-                    throw new UsageException("option '--" + name + "' takes no value");
-                }
-                if (!options.flags.add(name)) {
-                    throw new UsageException("option '--" + name + "' is given twice");
-                }
-                continue;
-            }
-            if (!allowed.contains(name)) {
-                Set<String> all = new TreeSet<>(allowed);
-                all.addAll(allowedFlags);
-                throw new UsageException("unknown option '--" + name + "' for '" + command + "'"
-                        + (all.isEmpty() ? ", which takes none" : "; it takes --" + String.join(", --",
-                        allowedFlags.isEmpty() ? allowed : all)));
-            }
-            if (value == null) {
-                if (i + 1 >= args.length) {
-                    throw new UsageException("option '--" + name + "' needs a value");
-                }
-                value = args[++i];
-            }
-            if (options.values.put(name, value) != null) {
-                throw new UsageException("option '--" + name + "' is given twice");
-            }
-        }
-        return options;
+        this.values = new LinkedHashMap<>(values);
+        this.flags = new TreeSet<>(flags);
     }
 
     /**

@@ -23,7 +23,7 @@ import java.util.Optional;
  *     their own {@code models/};</li>
  * <li>{@code models} in the working directory (a clone's root);</li>
  * <li>{@code models} in the Java runtime, when the demos are linked into it (the image of
- *     {@code mvn -Pimage package}, started with its {@code bin/java}).</li>
+ *     {@code mvn package}, started with its {@code bin/java}).</li>
  * </ol>
  * A name found nowhere gives a {@link DemoException} that lists every place looked.
  */
@@ -32,7 +32,7 @@ final class ShippedModels {
     static final String ENV = "MINIDIFFUSION_MODELS";
     /** The system property naming the shipped models' directory; the launchers set it. */
     static final String PROPERTY = "minidiffusion.models";
-    /** The demos' module, which a runtime image made by {@code mvn -Pimage package} holds. */
+    /** The demos' module, which a runtime image made by {@code mvn package} holds. */
     static final String DEMOS_MODULE = "org.minidiffusion.demos";
     /** The models directory's name, in the working directory and in a runtime image. */
     static final String DIRECTORY = "models";

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -33,8 +32,8 @@ import org.minidiffusion.text.caption.Captioner;
  * generating: it is for looking at what the model will read, which takes no sampling time.
  */
 final class TextToImageCommand {
-    /** The model directory by default, relative to the working directory. */
-    static final Path DEFAULT_MODEL = Path.of("models", "fashion-sd3");
+    /** The model directory by default: the one the project ships, a name that {@link ShippedModels} finds. */
+    static final String DEFAULT_MODEL = "fashion-sd3";
     /** The output PNG by default. */
     static final Path DEFAULT_OUT = Path.of("txt2img.png");
     /** The command that trains a model directory. */
@@ -54,25 +53,39 @@ final class TextToImageCommand {
     /** The value of the gaps, in {@code [0, 1]}: mid-grey. */
     static final float GRID_PAD_VALUE = 0.5f;
 
-    /** The options that take a value. */
-    static final Set<String> OPTIONS = Set.of("model", "steps", "guidance", "seed", "shift", "count", "sampler",
-            "negative", "out", "backend");
-    /** The switches. */
-    static final Set<String> FLAGS = Set.of("show-tokens");
+    /** The command line of {@code txt2img}. */
+    static final CliCommand COMMAND = samplingOptions(CliCommand.named("txt2img",
+                    "Draw images of text prompts with the text-to-image model into one PNG grid, a row per prompt.")
+            .details("A prompt with words no training caption has gets a warning and is drawn anyway. After '--'"
+                    + " every argument is a prompt, even one that starts with a dash.")
+            .arguments("PROMPT", "the prompts, each quoted (default: the ten prompts of 'evaluate-prompts',"
+                    + " one per class)"))
+            .option("count", "N", "images per prompt (default: " + DEFAULT_COUNT + ")")
+            .option("seed", "N", "the seed of the initial noise (default: "
+                    + DEFAULT_SEED + ")")
+            .flag("show-tokens", "print each prompt's CLIP and T5 tokens and ids and the sigmas, and draw nothing")
+            .option("out", "PNG", "the image grid to write (default: " + DEFAULT_OUT + ")")
+            .backend()
+            .build();
 
-    /** The usage lines, for {@link Demos#USAGE}. */
-    static final String USAGE = String.join(System.lineSeparator(),
-            "  txt2img [PROMPT...] [--model DIR] [--steps N] [--guidance X] [--seed N] [--shift X] [--count N]",
-            "          [--sampler euler|heun] [--negative TEXT] [--show-tokens] [--out FILE] [--backend ID]",
-            "                                 draw --count images of each prompt (quote each; none: the ten prompts of",
-            "                                 evaluate-prompts) with the text-to-image model of DIR (made by " + TRAIN_COMMAND + ")",
-            "                                 into one PNG grid, a row per prompt; --negative: guide away from TEXT instead",
-            "                                 of the empty prompt; --shift: the schedule's shift (default: the model's);",
-            "                                 --show-tokens: print each prompt's CLIP and T5 tokens and ids and the sigmas,",
-            "                                 and generate nothing (defaults: --model " + DEFAULT_MODEL + " --steps "
-                    + DEFAULT_STEPS + " --guidance " + DEFAULT_GUIDANCE + " --seed " + DEFAULT_SEED + " --count "
-                    + DEFAULT_COUNT + ",",
-            "                                 --sampler " + solverId(DEFAULT_SOLVER) + " --out " + DEFAULT_OUT + ")");
+    /**
+     * Adds the options that {@code txt2img} and {@code evaluate-prompts} share: the model and how to sample it.
+     *
+     * @param b the command being declared
+     * @return the same builder
+     */
+    static CliCommand.Builder samplingOptions(CliCommand.Builder b) {
+        return b.option("model", "DIR", "the model directory, diffusers' StableDiffusion3Pipeline layout, made by '"
+                        + TRAIN_COMMAND + "' (default: the shipped " + DEFAULT_MODEL + ")")
+                .option("steps", "N", "sampling steps (default: " + DEFAULT_STEPS + ")")
+                .option("guidance", "X", "the classifier-free guidance scale; 1 is none (default: " + DEFAULT_GUIDANCE
+                        + ")")
+                .option("shift", "X", "the shift of the sigma schedule (Esser et al. 2024, eq. 23) (default: the"
+                        + " model's)")
+                .option("sampler", "euler|heun", "the ODE solver of the flow (default: " + solverId(DEFAULT_SOLVER)
+                        + ")")
+                .option("negative", "TEXT", "guide away from TEXT instead of the empty prompt");
+    }
 
     private TextToImageCommand() {
     }
@@ -104,45 +117,16 @@ final class TextToImageCommand {
         }
     }
 
-    /**
-     * Options and positional arguments of a command that takes prompts.
-     *
-     * @param options the {@code --name value} options
-     * @param prompts the other arguments, in order
-     */
-    record Parsed(Options options, List<String> prompts) {
-    }
 
     /**
-     * Splits a command line into options and prompts: an argument starting with {@code --} is an
-     * option (with the next argument as its value unless it is a switch or has {@code =}), any other
-     * argument is a prompt, and after a lone {@code --} every argument is a prompt.
+     * Returns {@code --model}, else the shipped model wherever {@link ShippedModels} finds it.
      *
-     * @param args    the whole command line, {@code args[0]} being the command
-     * @param options the names of the options that take a value
-     * @param flags   the names of the switches
-     * @return the options and prompts
-     * @throws UsageException for an unknown, repeated or valueless option
+     * @param o the options
+     * @return the model directory
+     * @throws DemoException if there is no {@code --model} and the shipped model is nowhere to be found
      */
-    static Parsed parseCommandLine(String[] args, Set<String> options, Set<String> flags) {
-        List<String> optionArgs = new ArrayList<>(List.of(args[0]));
-        List<String> prompts = new ArrayList<>();
-        boolean onlyPrompts = false;
-        for (int i = 1; i < args.length; i++) {
-            String a = args[i];
-            if (onlyPrompts || !a.startsWith("--")) {
-                prompts.add(a);
-            } else if (a.equals("--")) {
-                onlyPrompts = true;
-            } else {
-                optionArgs.add(a);
-                String name = a.substring(2);
-                if (!name.contains("=") && !flags.contains(name) && i + 1 < args.length) {
-                    optionArgs.add(args[++i]);
-                }
-            }
-        }
-        return new Parsed(Options.parse(args[0], optionArgs.toArray(new String[0]), 1, options, flags), prompts);
+    static Path model(Options o) {
+        return o.has("model") ? o.path("model", null) : ShippedModels.resolve(DEFAULT_MODEL, "--model");
     }
 
     /**
@@ -151,21 +135,22 @@ final class TextToImageCommand {
      * @param p the options and prompts
      * @return the settings
      * @throws UsageException if an option is out of range
+     * @throws DemoException  if there is no {@code --model} and the shipped model is nowhere to be found
      */
-    static Settings parse(Parsed p) {
+    static Settings parse(Cli.Invocation p) {
         Options o = p.options();
-        List<String> prompts = p.prompts().isEmpty() ? EvaluatePromptsCommand.defaultPrompts() : p.prompts();
-        return new Settings(prompts,
-                o.path("model", DEFAULT_MODEL),
-                o.intValue("steps", DEFAULT_STEPS, 1, 10_000),
-                o.floatValue("guidance", (float) DEFAULT_GUIDANCE, 0f, 100f),
-                o.longValue("seed", DEFAULT_SEED),
-                o.has("shift") ? o.positiveFloat("shift", 1f, 100f) : Double.NaN,
-                o.intValue("count", DEFAULT_COUNT, 1, 1000),
-                solver(o),
-                o.string("negative", ""),
-                o.flag("show-tokens"),
-                o.path("out", DEFAULT_OUT));
+        List<String> prompts = p.arguments().isEmpty() ? EvaluatePromptsCommand.defaultPrompts() : p.arguments();
+        int steps = o.intValue("steps", DEFAULT_STEPS, 1, 10_000);
+        float guidance = o.floatValue("guidance", (float) DEFAULT_GUIDANCE, 0f, 100f);
+        long seed = o.longValue("seed", DEFAULT_SEED);
+        double shift = o.has("shift") ? o.positiveFloat("shift", 1f, 100f) : Double.NaN;
+        int count = o.intValue("count", DEFAULT_COUNT, 1, 1000);
+        FlowSolver solver = solver(o);
+        String negative = o.string("negative", "");
+        Path out = o.path("out", DEFAULT_OUT);
+        // last, so that a bad command line is reported as such even where no model can be found
+        return new Settings(prompts, model(o), steps, guidance, seed, shift, count, solver, negative,
+                o.flag("show-tokens"), out);
     }
 
     /** Reads {@code --sampler euler|heun}. */

@@ -16,7 +16,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
-import java.util.Set;
 import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.Tensor;
 import org.minidiffusion.diffusion.InvalidFieldException;
@@ -112,32 +111,36 @@ final class TextToImageTrainCommand {
     /** Images per row of {@link #SAMPLES_PNG}. */
     static final int SAMPLE_COLUMNS = 8;
 
-    /** The options that take a value. */
-    static final Set<String> OPTIONS = Set.of("vae", "clip", "tokenizer-t5", "data", "out", "steps", "batch", "lr",
-            "size", "seed", "checkpoint-every", "stop-after", "backend");
-    /** The switches. */
-    static final Set<String> FLAGS = Set.of("resume");
+
     /** The options a checkpoint fixes. */
     private static final List<String> FIXED = List.of("size", "batch", "lr", "seed", "vae", "clip", "tokenizer-t5", "data");
 
-    /** The usage lines, for {@link Demos#USAGE}. */
-    static final String USAGE = String.join(System.lineSeparator(),
-            "  train-t2i --vae DIR --clip DIR [--tokenizer-t5 FILE] [--data DIR] [--out DIR] [--resume] [--steps N]",
-            "            [--batch N] [--lr X] [--size " + String.join("|", TextToImageSize.ids())
-                    + "] [--seed N] [--checkpoint-every N] [--stop-after N] [--backend ID]",
-            "                                 train the text-to-image MMDiT (SD3) and its T5 encoder with flow matching on",
-            "                                 Fashion-MNIST latents of the autoencoder of train-vae --out DIR, conditioned by",
-            "                                 the CLIP text encoder of train-clip --out DIR and a T5 Unigram tokenizer",
-            "                                 (train-tokenizer --unigram's unigram.tsv; without it one of "
-                    + DEFAULT_T5_VOCAB + " pieces is trained",
-            "                                 on the training captions); writes checkpoint.safetensors, loss.png, losses.csv,",
-            "                                 train.log and, at the end, pipeline/ (for txt2img --model) to --out;",
-            "                                 --resume continues <out>/checkpoint.safetensors, up to --steps if given;",
-            "                                 --stop-after N stops at step N with a checkpoint, to train in sessions",
-            "                                 (defaults: --out " + DEFAULT_OUT + " --data " + DEFAULT_DATA + " --steps "
-                    + DEFAULT_STEPS + " --batch " + DEFAULT_BATCH + " --lr " + DEFAULT_LR,
-            "                                 --size " + DEFAULT_SIZE.id() + " --seed " + DEFAULT_SEED
-                    + " --checkpoint-every " + DEFAULT_CHECKPOINT_EVERY + ")");
+    /** The command line of {@code train-t2i}. */
+    static final CliCommand COMMAND = CliCommand.named("train-t2i",
+                    "Train the text-to-image MMDiT (SD3) and its T5 encoder with flow matching on Fashion-MNIST latents.")
+            .details("The latents come from the autoencoder of 'train-vae', the prompts are encoded by the CLIP"
+                    + " text encoder of 'train-clip' (frozen) and by T5 (trained with the MMDiT). Writes"
+                    + " checkpoint.safetensors, loss.png, losses.csv, train.log and, at the end, pipeline/ (for"
+                    + " 'txt2img --model') to --out.")
+            .option("vae", "DIR", "the run directory of 'train-vae' (required unless --resume)")
+            .option("clip", "DIR", "the run directory of 'train-clip' (required unless --resume)")
+            .option("tokenizer-t5", "FILE", "T5's Unigram tokenizer, the " + UNIGRAM_FILE + " of 'train-tokenizer"
+                    + " --unigram' (default: one of " + DEFAULT_T5_VOCAB + " pieces trained on the training captions)")
+            .option("data", "DIR", "the Fashion-MNIST files (default: " + DEFAULT_DATA + ")")
+            .option("out", "DIR", "the run's directory (default: " + DEFAULT_OUT + ")")
+            .flag("resume", "continue <out>/checkpoint.safetensors, up to --steps if given; the checkpoint fixes"
+                    + " --size, --batch, --lr, --seed, --vae, --clip, --tokenizer-t5 and --data")
+            .option("steps", "N", "training steps (default: " + DEFAULT_STEPS + ")")
+            .option("batch", "N", "images per step (default: " + DEFAULT_BATCH + ")")
+            .option("lr", "X", "AdamW's peak learning rate (default: " + DEFAULT_LR + ")")
+            .option("size", String.join("|", TextToImageSize.ids()), "the MMDiT's size (default: "
+                    + DEFAULT_SIZE.id() + ")")
+            .option("seed", "N", "the seed of the weights, batches and noise (default: " + DEFAULT_SEED + ")")
+            .option("checkpoint-every", "N", "steps between checkpoints (default: " + DEFAULT_CHECKPOINT_EVERY + ")")
+            .option("stop-after", "N", "stop at step N with a checkpoint, to train in sessions (default: run to"
+                    + " --steps)")
+            .backend()
+            .build();
 
     static final int LOSS_PLOT_WIDTH = 800;
     static final int LOSS_PLOT_HEIGHT = 400;

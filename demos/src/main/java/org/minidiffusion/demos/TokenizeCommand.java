@@ -4,10 +4,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 import org.minidiffusion.text.ByteLevelBpe;
 import org.minidiffusion.text.ClipTokenizer;
 import org.minidiffusion.text.Unigram;
@@ -17,16 +15,17 @@ import org.minidiffusion.text.Unigram;
  * bundled vocabulary, CLIP's or BPE vocabulary files, or a SentencePiece/T5 Unigram vocabulary.
  */
 final class TokenizeCommand {
-    /** The usage lines, for {@link Demos#USAGE}. */
-    static final String USAGE = String.join(System.lineSeparator(),
-            "  tokenize (--bpe gpt2|clip|DIR [--vocab DIR|FILE] | --unigram FILE) \"text\"",
-            "                                 print the tokens and ids of the text: --bpe gpt2 uses the bundled GPT-2",
-            "                                 vocabulary; --bpe clip CLIP's rules (lower-case, </w>, start/end tokens, 77",
-            "                                 ids) with Hugging Face's vocab.json and merges.txt from --vocab DIR, or OpenAI's",
-            "                                 bpe_simple_vocab_16e6.txt.gz as --vocab FILE; --bpe DIR",
-            "                                 a byte-level BPE from DIR's vocab.json + merges.txt (or encoder.json +",
-            "                                 vocab.bpe); --unigram a tokenizer.json (\"type\": \"Unigram\") or piece<TAB>score file");
-    private static final Set<String> OPTIONS = Set.of("bpe", "unigram", "vocab");
+    /** The command line of {@code tokenize}. */
+    static final CliCommand COMMAND = CliCommand.named("tokenize", "Print the tokens and ids that a tokenizer gives for a text.")
+            .arguments("TEXT", "the text, quoted")
+            .option("bpe", "gpt2|clip|DIR", "a byte-level BPE: gpt2, the bundled GPT-2 vocabulary; clip, CLIP's rules"
+                    + " (lower-case, </w>, start and end tokens, 77 ids) with the vocabulary of --vocab; DIR, the"
+                    + " vocab.json and merges.txt (or encoder.json and vocab.bpe) of DIR")
+            .option("vocab", "DIR|FILE", "for --bpe clip: Hugging Face's vocab.json and merges.txt in DIR, or OpenAI's"
+                    + " bpe_simple_vocab_16e6.txt.gz")
+            .option("unigram", "FILE", "a Unigram tokenizer: a tokenizer.json (\"type\": \"Unigram\") or a"
+                    + " piece<TAB>score file")
+            .build();
 
     private TokenizeCommand() {
     }
@@ -34,31 +33,21 @@ final class TokenizeCommand {
     /**
      * Runs the command.
      *
-     * @param args the whole command line, {@code args[0]} being {@code tokenize}
-     * @param out  where the tokens and ids go
+     * @param p   the options and the text
+     * @param out where the tokens and ids go
      * @throws IOException if a vocabulary file cannot be read or is malformed (the message names it)
      */
-    static void run(String[] args, PrintStream out) throws IOException {
-        List<String> options = new ArrayList<>(List.of(args[0]));
-        String text = null;
-        for (int i = 1; i < args.length; i++) {
-            boolean option = args[i].startsWith("--") && args[i].length() > 2;
-            if (option) {
-                options.add(args[i]);
-                if (!args[i].contains("=") && i + 1 < args.length) {
-                    options.add(args[++i]);
-                }
-            } else if (text == null) {
-                text = args[i];
-            } else {
-                throw new UsageException("tokenize takes one text, but '" + text + "' and '" + args[i]
-                        + "' were given; quote the text");
-            }
+    static void run(Cli.Invocation p, PrintStream out) throws IOException {
+        List<String> texts = p.arguments();
+        if (texts.size() > 1) {
+            throw new UsageException("tokenize takes one text, but '" + texts.get(0) + "' and '" + texts.get(1)
+                    + "' were given; quote the text");
         }
-        Options o = Options.parse("tokenize", options.toArray(new String[0]), 1, OPTIONS);
-        if (text == null) {
+        if (texts.isEmpty()) {
             throw new UsageException("tokenize needs the text to tokenize, in quotes");
         }
+        String text = texts.get(0);
+        Options o = p.options();
         if (o.has("bpe") == o.has("unigram")) {
             throw new UsageException("tokenize needs exactly one of --bpe and --unigram");
         }

@@ -86,11 +86,29 @@ final class TrainCommand {
     /** The run description's file name in the output directory. */
     static final String RUN_INFO = "run.properties";
 
-    /** The options that take a value. */
-    static final Set<String> OPTIONS = Set.of("out", "data", "split", "steps", "batch", "lr", "model", "backend", "seed",
-            "sample-every", "checkpoint-every", "sample-steps");
-    /** The switches. */
-    static final Set<String> FLAGS = Set.of("resume");
+    /** The command line of {@code train}. */
+    static final CliCommand COMMAND = CliCommand.named("train",
+                    "Train a class-conditional diffusion U-Net on Fashion-MNIST, with a progress bar.")
+            .details("Writes checkpoint.safetensors, samples/step-NNNNNN.png (one row per class), loss.png,"
+                    + " losses.csv and model.safetensors (the EMA weights, for 'generate') to --out.")
+            .option("out", "DIR", "the run's directory (default: " + DEFAULT_OUT + ")")
+            .flag("resume", "continue <out>/checkpoint.safetensors, up to --steps if given; the checkpoint fixes"
+                    + " --model, --batch, --lr and --seed")
+            .option("steps", "N", "training steps (default: " + DEFAULT_STEPS + ")")
+            .option("batch", "N", "images per step (default: " + DEFAULT_BATCH + ")")
+            .option("lr", "X", "AdamW's peak learning rate (default: " + DEFAULT_LR + ")")
+            .option("model", String.join("|", ModelSize.ids()), "the U-Net's size (default: " + DEFAULT_MODEL.id()
+                    + ")")
+            .option("seed", "N", "the seed of the weights, batches and noise (default: " + DEFAULT_SEED + ")")
+            .option("data", "DIR", "the Fashion-MNIST files (default: " + FashionMnist.DEFAULT_DIR + ")")
+            .option("split", "t10k|train", "the split to train on (default: t10k for the built-in data, else train"
+                    + " if --data has it)")
+            .option("sample-every", "N", "steps between sample grids (default: a tenth of --steps, at least "
+                    + MIN_SAMPLE_EVERY + ")")
+            .option("checkpoint-every", "N", "steps between checkpoints (default: " + DEFAULT_CHECKPOINT_EVERY + ")")
+            .option("sample-steps", "N", "DDIM steps of the sample grids (default: " + DEFAULT_SAMPLE_STEPS + ")")
+            .backend()
+            .build();
 
     static final int LOSS_PLOT_WIDTH = 800;
     static final int LOSS_PLOT_HEIGHT = 400;

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import org.minidiffusion.text.BpeTrainer;
 import org.minidiffusion.text.ClipTokenizer;
 import org.minidiffusion.text.Unigram;
@@ -28,21 +27,20 @@ final class TrainTokenizerCommand {
     static final String UNIGRAM_FILE = "unigram.tsv";
     /** The default least number of occurrences of a pair for BPE to merge it. */
     static final int DEFAULT_MIN_FREQUENCY = 2;
-    /** The options that take a value. */
-    static final Set<String> OPTIONS = Set.of("vocab-size", "corpus", "out", "min-frequency");
-    /** The switches. */
-    static final Set<String> FLAGS = Set.of("bpe", "unigram");
-    /** The usage lines, for {@link Demos#USAGE}. */
-    static final String USAGE = String.join(System.lineSeparator(),
-            "  train-tokenizer (--bpe|--unigram) --vocab-size N --corpus FILE --out DIR [--min-frequency N]",
-            "                                 train a tokenizer on FILE (one text per line, such as the output of captions):",
-            "                                 --bpe CLIP's byte-level BPE (lower-case, </w>, start/end tokens; N >= 514),",
-            "                                 written as DIR/vocab.json + DIR/merges.txt for tokenize --bpe clip --vocab DIR;",
-            "                                 --unigram SentencePiece's Unigram, written as DIR/" + UNIGRAM_FILE
-                    + " (piece<TAB>score)",
-            "                                 for tokenize --unigram; then print how both split the held-out caption",
-            "                                 prompts (--min-frequency: BPE merges pairs seen at least N times, default "
-                    + DEFAULT_MIN_FREQUENCY + ")");
+    /** The command line of {@code train-tokenizer}. */
+    static final CliCommand COMMAND = CliCommand.named("train-tokenizer",
+                    "Train a tokenizer on a text file, one text per line (such as the output of 'captions').")
+            .details("Then prints how it splits the held-out caption prompts.")
+            .flag("bpe", "CLIP's byte-level BPE (lower-case, </w>, start and end tokens; --vocab-size at least 514),"
+                    + " written as DIR/vocab.json and DIR/merges.txt for 'tokenize --bpe clip --vocab DIR'")
+            .flag("unigram", "SentencePiece's Unigram, written as DIR/" + UNIGRAM_FILE
+                    + " (piece<TAB>score) for 'tokenize --unigram'")
+            .option("vocab-size", "N", "the vocabulary's size (required)")
+            .option("corpus", "FILE", "the texts, one per line (required)")
+            .option("out", "DIR", "where to write the tokenizer (required)")
+            .option("min-frequency", "N", "BPE merges pairs seen at least N times; --bpe only (default: "
+                    + DEFAULT_MIN_FREQUENCY + ")")
+            .build();
 
     private TrainTokenizerCommand() {
     }

@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import org.minidiffusion.core.api.Autograd;
 import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.Tensor;
@@ -123,30 +122,32 @@ final class VaeTrainCommand {
     /** Test images and their reconstructions. */
     static final String RECONSTRUCTIONS = "reconstructions.png";
 
-    /** The options that take a value. */
-    static final Set<String> OPTIONS = Set.of("out", "data", "steps", "batch", "lr", "beta", "size", "seed",
-            "checkpoint-every", "eval-images", "stats-images", "stop-after", "backend");
-    /** The switches. */
-    static final Set<String> FLAGS = Set.of("resume");
-
-    /** The lines of {@code help} about this command. */
-    static final String USAGE = String.join(System.lineSeparator(),
-            "  train-vae [--out DIR] [--resume] [--steps N] [--batch N] [--lr X] [--beta X] [--size "
-                    + String.join("|", VaeSize.ids()) + "] [--seed N]",
-            "            [--data DIR] [--checkpoint-every N] [--eval-images N] [--stats-images N] [--stop-after N]",
-            "            [--backend ID]",
-            "                                 train the KL autoencoder (latents 4x8x8 for 32x32 images) on the Fashion-MNIST",
-            "                                 train split with a progress bar; writes checkpoint.safetensors, loss.png,",
-            "                                 losses.csv and train.log to --out, then measures the latent scaling on",
-            "                                 --stats-images train images and the reconstruction PSNR on --eval-images test",
-            "                                 images, and writes vae/config.json and vae/diffusion_pytorch_model.safetensors;",
-            "                                 --resume continues <out>/checkpoint.safetensors, up to --steps if given;",
-            "                                 --stop-after N stops at step N with a checkpoint, to train in sessions",
-            "                                 (defaults: --out " + DEFAULT_OUT + " --steps " + DEFAULT_STEPS + " --batch "
-                    + DEFAULT_BATCH + " --lr " + DEFAULT_LR + " --beta " + DEFAULT_BETA,
-            "                                 --size " + DEFAULT_SIZE.id() + " --seed " + DEFAULT_SEED + " --data " + DEFAULT_DATA,
-            "                                 --checkpoint-every " + DEFAULT_CHECKPOINT_EVERY + " --eval-images "
-                    + DEFAULT_EVAL_IMAGES + " --stats-images " + DEFAULT_STATS_IMAGES + ")");
+    /** The command line of {@code train-vae}. */
+    static final CliCommand COMMAND = CliCommand.named("train-vae",
+                    "Train the KL autoencoder (latents 4x8x8 for 32x32 images) on the Fashion-MNIST training images.")
+            .details("Writes checkpoint.safetensors, loss.png, losses.csv and train.log to --out, then measures"
+                    + " the latent scaling on --stats-images training images and the reconstruction PSNR on"
+                    + " --eval-images test images, and writes vae/config.json and"
+                    + " vae/diffusion_pytorch_model.safetensors (diffusers' AutoencoderKL layout).")
+            .option("out", "DIR", "the run's directory (default: " + DEFAULT_OUT + ")")
+            .flag("resume", "continue <out>/checkpoint.safetensors, up to --steps if given; the checkpoint fixes"
+                    + " --size, --batch, --lr, --beta and --seed")
+            .option("steps", "N", "training steps (default: " + DEFAULT_STEPS + ")")
+            .option("batch", "N", "images per step (default: " + DEFAULT_BATCH + ")")
+            .option("lr", "X", "AdamW's peak learning rate (default: " + DEFAULT_LR + ")")
+            .option("beta", "X", "the weight of the KL term (default: " + DEFAULT_BETA + ")")
+            .option("size", String.join("|", VaeSize.ids()), "the autoencoder's size (default: " + DEFAULT_SIZE.id()
+                    + ")")
+            .option("seed", "N", "the seed of the weights, batches and noise (default: " + DEFAULT_SEED + ")")
+            .option("data", "DIR", "the Fashion-MNIST files (default: " + DEFAULT_DATA + ")")
+            .option("checkpoint-every", "N", "steps between checkpoints (default: " + DEFAULT_CHECKPOINT_EVERY + ")")
+            .option("eval-images", "N", "test images for the PSNR; 0 skips it (default: " + DEFAULT_EVAL_IMAGES + ")")
+            .option("stats-images", "N", "training images for the latent scaling (default: " + DEFAULT_STATS_IMAGES
+                    + ")")
+            .option("stop-after", "N", "stop at step N with a checkpoint, to train in sessions (default: run to"
+                    + " --steps)")
+            .backend()
+            .build();
 
     static final int LOSS_PLOT_WIDTH = 800;
     static final int LOSS_PLOT_HEIGHT = 400;

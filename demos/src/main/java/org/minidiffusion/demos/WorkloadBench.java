@@ -85,6 +85,22 @@ final class WorkloadBench {
     static final int[] SCALE_RESOLUTIONS = {32, 64};
     private static final double MIB = 1024.0 * 1024.0;
 
+    /** The command line of {@code bench-model}. */
+    static final CliCommand COMMAND = CliCommand.named("bench-model",
+                    "Time the performance workloads on one backend: sgemm, conv2d, the benchmark U-Net's forward"
+                            + " and training step, 50-step DDIM with its memory, the forward pass by batch and"
+                            + " resolution, and the transformer rows (an MMDiT block, a small MMDiT, CLIP and T5).")
+            .details("tools/bench_torch.py runs it beside PyTorch and writes bench/RESULTS.md.")
+            .option("timing", "best|single", "best warms up and keeps the best of several runs; single warms up"
+                    + " once and times one run, for the slow scalar backend (default: best)")
+            .flag("skip-ddim", "leave out DDIM")
+            .option("budget", "SECONDS", "skip the U-Net rows whose estimated time would end past SECONDS"
+                    + " (default: no limit)")
+            .flag("main-only", "stop after DDIM and its memory rows")
+            .flag("json", "print the results as one JSON line (the progress goes to standard error)")
+            .backend()
+            .build();
+
     /** How each workload is timed. */
     enum Timing {
         /**

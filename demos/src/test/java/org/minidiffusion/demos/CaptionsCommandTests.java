@@ -84,7 +84,7 @@ class CaptionsCommandTests {
 
         DemoRun bad = DemoRun.of("captions", "--split", "validation");
         assertEquals(2, bad.code(), bad.toString());
-        assertEquals("error: --split of 'captions' must be one of t10k, train, got 'validation' (see 'help')"
+        assertEquals("error: --split of 'captions' must be one of t10k, train, got 'validation' (see 'minidiffusion captions --help')"
                 + System.lineSeparator(), bad.err());
         assertFalse(bad.hasStackTrace());
     }

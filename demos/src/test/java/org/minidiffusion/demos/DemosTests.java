@@ -6,9 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Checks the launcher's handling of the command line, in-process. */
+/** Checks the command line in-process: help, version, suggestions, completion and usage errors. */
 class DemosTests {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -27,34 +28,109 @@ class DemosTests {
     }
 
     @Test
-    void noArgumentsPrintsTheUsage() {
+    void noArgumentsPrintsTheCommandsWithOneLineEach() {
         assertEquals(0, run());
-        assertTrue(out().startsWith("usage:"), out());
-        assertTrue(out().contains("mlp") && out().contains("bench") && out().contains("backends"), out());
-        for (String command : new String[] {"train", "generate", "classifier-train", "evaluate"}) {
-            assertTrue(out().contains("  " + command + " ["), command + "\n" + out());
+        assertTrue(out().startsWith("Usage: minidiffusion [-hV] [--verbose] [COMMAND]"), out());
+        for (CliCommand c : Demos.COMMANDS) {
+            assertTrue(out().lines().anyMatch(l -> l.startsWith("  " + c.name() + " ") && l.contains(c.summary()
+                    .substring(0, 20))), c.name() + "\n" + out());
         }
-        assertTrue(out().contains("--backend <id>"), out());
+        assertTrue(out().contains("MINIDIFFUSION_MODELS") && out().contains("Exit codes"), out());
         assertEquals("", err());
     }
 
     @Test
-    void helpPrintsTheUsage() {
-        assertEquals(0, run("help"));
-        assertTrue(out().startsWith("usage:"), out());
+    void helpAndDashHAndDashDashHelpPrintTheSameTopLevelHelp() {
+        assertEquals(0, run());
+        String expected = out();
+        for (String arg : new String[] {"help", "-h", "--help"}) {
+            out.reset();
+            assertEquals(0, run(arg), arg);
+            assertEquals(expected, out(), arg);
+        }
+        assertEquals("", err());
+    }
+
+    @Test
+    void everyCommandHasItsOwnHelpListingEachOfItsOptions() {
+        for (CliCommand c : Demos.COMMANDS) {
+            for (String[] args : new String[][] {{c.name(), "--help"}, {c.name(), "-h"}, {"help", c.name()}}) {
+                out.reset();
+                assertEquals(0, run(args), String.join(" ", args) + "\n" + err());
+                String help = out();
+                assertTrue(help.startsWith("Usage: minidiffusion " + c.name()), help);
+                assertTrue(help.contains(c.summary().substring(0, 20)), help);
+                for (CliCommand.Option o : c.options()) {
+                    String shown = "--" + o.name() + (o.isSwitch() ? "" : "=" + o.label());
+                    assertTrue(help.contains(shown), c.name() + " help lacks " + shown + "\n" + help);
+                }
+                assertTrue(help.contains("-h, --help") && help.contains("-V, --version"), help);
+            }
+        }
+        assertEquals("", err());
+    }
+
+    @Test
+    void theHelpOfACommandShowsItsDefaults() {
+        assertEquals(0, run("generate", "--help"));
+        assertTrue(out().contains("--steps=N") && out().contains("(default: " + GenerateCommand.DEFAULT_STEPS + ")"),
+                out());
+        assertTrue(out().contains("--sampler=ddpm|ddim"), out());
+    }
+
+    @Test
+    void versionPrintsTheBuildsVersionAndTheJavaRuntime() {
+        for (String[] args : new String[][] {{"--version"}, {"-V"}, {"generate", "--version"}}) {
+            out.reset();
+            assertEquals(0, run(args), String.join(" ", args));
+            List<String> lines = out().lines().toList();
+            assertEquals("minidiffusion " + System.getProperty("minidiffusion.expectedVersion"), lines.get(0),
+                    "the version of the pom\n" + out());
+            assertTrue(lines.get(1).startsWith("Java " + System.getProperty("java.version") + " ("), out());
+        }
     }
 
     @Test
     void anUnknownCommandIsOneLineAndExitCodeTwo() {
         assertEquals(2, run("fly"));
-        assertEquals("error: unknown command 'fly' (see 'help')" + System.lineSeparator(), err());
+        assertEquals("error: unknown command 'fly' (see 'minidiffusion --help')" + System.lineSeparator(), err());
         assertEquals("", out());
+    }
+
+    @Test
+    void aMistypedCommandGetsASuggestion() {
+        assertEquals(2, run("genrate"));
+        assertEquals("error: unknown command 'genrate'; did you mean 'generate'? (see 'minidiffusion --help')"
+                + System.lineSeparator(), err());
+        assertEquals("", out());
+    }
+
+    @Test
+    void aMistypedOptionGetsASuggestion() {
+        assertEquals(2, run("generate", "--stpes", "5"));
+        assertEquals("error: unknown option '--stpes' for 'generate'; did you mean '--steps'? "
+                + "(see 'minidiffusion generate --help')" + System.lineSeparator(), err());
+        assertEquals("", out());
+    }
+
+    @Test
+    void theCompletionScriptCompletesCommandsAndOptions() {
+        assertEquals(0, run(Demos.COMPLETION));
+        String script = out();
+        assertTrue(script.startsWith("#!/usr/bin/env bash"), script.lines().findFirst().orElse(""));
+        assertTrue(script.contains("complete -F _complete_minidiffusion"), "registers the function");
+        for (CliCommand c : Demos.COMMANDS) {
+            assertTrue(script.contains(c.name()), c.name());
+        }
+        assertTrue(script.contains("--show-tokens") && script.contains("--checkpoint-every"), "options too");
+        assertEquals("", err());
     }
 
     @Test
     void anUnknownOptionIsAUsageError() {
         assertEquals(2, run("mlp", "--epochs", "3"));
-        assertTrue(err().startsWith("error: unknown option '--epochs' for 'mlp'; it takes --"), err());
+        assertEquals("error: unknown option '--epochs' for 'mlp' (see 'minidiffusion mlp --help')"
+                + System.lineSeparator(), err());
     }
 
     @Test

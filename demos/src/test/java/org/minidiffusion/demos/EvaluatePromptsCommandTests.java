@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,8 +39,7 @@ class EvaluatePromptsCommandTests {
     }
 
     private static EvaluatePromptsCommand.Settings settings(String... args) throws IOException {
-        return EvaluatePromptsCommand.parse(TextToImageCommand.parseCommandLine(args, EvaluatePromptsCommand.OPTIONS,
-                Set.of()));
+        return EvaluatePromptsCommand.parse(Demos.parse(args));
     }
 
     @Test
@@ -67,7 +65,8 @@ class EvaluatePromptsCommandTests {
     void sharesAreCountedPerPromptAndOverall() throws IOException {
         List<String> prompts = List.of("a pair of dark trousers", "a bag");
         EvaluatePromptsCommand.Settings s = settings("evaluate-prompts", prompts.get(0), prompts.get(1), "--model",
-                model.toString(), "--seeds", "3", "--steps", "2", "--out", dir.resolve("grid.png").toString());
+                model.toString(), "--seeds", "3", "--steps", "2", "--out", dir.resolve("grid.png").toString(),
+                "--classifier", "stub");
         ImageClassifier trousers = images -> {
             float[] v = images.toArray();
             for (float x : v) {
@@ -139,7 +138,8 @@ class EvaluatePromptsCommandTests {
         assertTrue(run.err().contains("holds no prompt"), run.toString());
         run = DemoRun.of("evaluate-prompts", "--seeds", "0");
         assertEquals(2, run.code(), run.toString());
-        assertEquals(List.of("a bag"), settings("evaluate-prompts", "--prompts", prompts.toString()).draw().prompts());
-        assertEquals(10, settings("evaluate-prompts").draw().count(), "10 seeds by default");
+        assertEquals(List.of("a bag"), settings("evaluate-prompts", "--prompts", prompts.toString(), "--model", "m",
+                "--classifier", "c").draw().prompts());
+        assertEquals(10, settings("evaluate-prompts", "--model", "m", "--classifier", "c").draw().count(), "10 seeds by default");
     }
 }

@@ -135,7 +135,7 @@ class LauncherScriptTests {
             Run asIs = launch(List.of(clone.resolve("minidiffusion").toString(), "help"), tmp,
                     Map.of("MINIDIFFUSION_NO_BUILD", "1"));
             assertEquals(0, asIs.exitCode(), asIs.toString());
-            assertTrue(asIs.out().startsWith("usage: "), asIs.toString());
+            assertTrue(asIs.out().startsWith("Usage: minidiffusion "), asIs.toString());
         } finally {
             Files.deleteIfExists(source);
             Files.setLastModifiedTime(stamp(), built);

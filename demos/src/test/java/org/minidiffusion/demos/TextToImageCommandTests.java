@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -121,21 +121,20 @@ class TextToImageCommandTests {
             {"txt2img", "a bag", "--seed"}}) {
             DemoRun run = DemoRun.of(args);
             assertEquals(2, run.code(), String.join(" ", args) + "\n" + run);
-            assertTrue(run.err().startsWith("error: ") && run.err().contains("(see 'help')"), run.toString());
+            assertTrue(run.err().startsWith("error: ") && run.err().contains("(see 'minidiffusion txt2img --help')"), run.toString());
         }
     }
 
     @Test
     void promptsAreTheArgumentsThatAreNotOptionsAndAllArgumentsAfterTwoDashes() {
-        TextToImageCommand.Parsed p = TextToImageCommand.parseCommandLine(new String[] {"txt2img", "a bag", "--steps", "3",
-            "--show-tokens", "a coat", "--", "--count", "x"}, TextToImageCommand.OPTIONS, TextToImageCommand.FLAGS);
-        assertEquals(List.of("a bag", "a coat", "--count", "x"), p.prompts());
+        Cli.Invocation p = Demos.parse("txt2img", "a bag", "--steps", "3", "--show-tokens", "a coat", "--model", "m",
+                "--", "--count", "x");
+        assertEquals(List.of("a bag", "a coat", "--count", "x"), p.arguments());
         TextToImageCommand.Settings s = TextToImageCommand.parse(p);
         assertEquals(3, s.steps());
         assertTrue(s.showTokens());
-        assertEquals(TextToImageCommand.DEFAULT_MODEL, s.model());
-        TextToImageCommand.Settings defaults = TextToImageCommand.parse(TextToImageCommand.parseCommandLine(
-                new String[] {"txt2img"}, TextToImageCommand.OPTIONS, Set.of("show-tokens")));
+        assertEquals(Path.of("m"), s.model());
+        TextToImageCommand.Settings defaults = TextToImageCommand.parse(Demos.parse("txt2img", "--model", "m"));
         assertEquals(EvaluatePromptsCommand.defaultPrompts(), defaults.prompts());
         assertEquals(20, defaults.steps());
         assertEquals(4.0, defaults.guidance());
@@ -143,7 +142,22 @@ class TextToImageCommandTests {
         assertEquals(0, defaults.seed());
         assertTrue(Double.isNaN(defaults.shift()));
         assertEquals("", defaults.negative());
-        assertEquals(Path.of("models", "fashion-sd3"), defaults.model());
         assertEquals(Path.of("txt2img.png"), defaults.out());
+    }
+
+    @Test
+    void withoutModelTheShippedModelIsLookedUpAndItsAbsenceNamesEveryPlaceLooked() {
+        ShippedModels.Places places = ShippedModels.Places.current();
+        assumeTrue(places.env() == null && places.property() == null
+                && !Files.exists(Path.of(ShippedModels.DIRECTORY, TextToImageCommand.DEFAULT_MODEL)),
+                "the tests run in demos/, where no models directory is found");
+        for (String command : List.of("txt2img", "evaluate-prompts")) {
+            DemoRun run = DemoRun.of(command, "a bag", "--steps", "1");
+            assertEquals(1, run.code(), run.toString());
+            Path looked = Path.of(ShippedModels.DIRECTORY, TextToImageCommand.DEFAULT_MODEL).toAbsolutePath();
+            assertTrue(run.err().startsWith("error: no shipped model fashion-sd3; looked for " + looked
+                    + " (the working directory); $MINIDIFFUSION_MODELS is not set;"), run.toString());
+            assertEquals("", run.out(), "fails before choosing a backend\n" + run);
+        }
     }
 }

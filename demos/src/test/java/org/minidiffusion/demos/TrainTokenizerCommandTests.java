@@ -82,11 +82,11 @@ class TrainTokenizerCommandTests {
         String c = corpusFile.toString();
         String o = dir.resolve("x").toString();
         assertError(DemoRun.of("train-tokenizer", "--bpe", "--unigram", "--vocab-size", "600", "--corpus", c, "--out", o), 2,
-                "error: train-tokenizer needs exactly one of --bpe and --unigram (see 'help')");
+                "error: train-tokenizer needs exactly one of --bpe and --unigram (see 'minidiffusion train-tokenizer --help')");
         assertError(DemoRun.of("train-tokenizer", "--bpe", "--corpus", c, "--out", o), 2,
-                "error: train-tokenizer needs --vocab-size (see 'help')");
+                "error: train-tokenizer needs --vocab-size (see 'minidiffusion train-tokenizer --help')");
         assertError(DemoRun.of("train-tokenizer", "--unigram", "--vocab-size", "100", "--min-frequency", "3", "--corpus", c,
-                "--out", o), 2, "error: --min-frequency goes with --bpe only (see 'help')");
+                "--out", o), 2, "error: --min-frequency goes with --bpe only (see 'minidiffusion train-tokenizer --help')");
         assertError(DemoRun.of("train-tokenizer", "--bpe", "--vocab-size", "300", "--corpus", c, "--out", o), 1,
                 "error: vocabulary size 300 is below the 512 byte tokens plus 2 special tokens");
         Path missing = dir.resolve("none.txt");
