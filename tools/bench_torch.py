@@ -5,7 +5,7 @@ Run from the repository root, after ``mvn -B -q package -DskipTests``, with the 
 has PyTorch (``apt-get install python3-torch libopenblas0-pthread``):
 
     /usr/bin/python3 tools/bench_torch.py [--out FILE] [--scalar-budget SECONDS] [--java-runs N] [--torch-only]
-                                          [--java-opts OPTIONS] [--backend ID] [--main-only]
+                                          [--java-opts=OPTIONS] [--backend ID] [--main-only]
 
 It measures, with PyTorch limited to 2 threads:
 
@@ -34,7 +34,8 @@ resolution, and notes that define each figure, with the date, the JDK and the CP
 is the mirror of ``unet/UNet.java`` defined in ``tools/golden_layers.py``.
 
 ``--java-opts`` passes JVM options to every Java run (for example the launcher's heap and GC settings,
-``--java-opts "-XX:+UseSerialGC"``), ``--backend`` runs one backend only, and ``--main-only``
+``--java-opts=-XX:+UseSerialGC``; with ``=``, since argparse takes a separate value starting with
+``-`` for an option), ``--backend`` runs one backend only, and ``--main-only``
 runs only the main table's rows (sgemm, conv2d, the U-Net forward and training step, DDIM and the memory
 rows) on both sides, a few minutes in all; a ``--main-only`` run prints its table and writes no file
 unless ``--out`` names one.
@@ -547,7 +548,8 @@ def main():
     if args.java_runs != DEFAULT_JAVA_RUNS:
         command += f" --java-runs {args.java_runs}"
     if args.java_opts:
-        command += f" --java-opts {shlex.quote(args.java_opts)}"
+        # with '=': argparse takes a separate value that starts with '-' for an option of its own
+        command += " " + shlex.quote(f"--java-opts={args.java_opts}")
     if args.backend is not None:
         command += f" --backend {args.backend}"
     if args.main_only:
