@@ -21,7 +21,7 @@ public final class FlowMatching {
 
     /**
      * Returns {@code x_t = (1 − t)·x_0 + t·ε} per sample (Liu et al. 2023 eq. 1; Esser et al.
-     * 2024 eq. 3 with {@code a_t = 1 − t}, {@code b_t = t}; diffusers' {@code scale_noise}).
+     * 2024 eq. 2 with {@code a_t = 1 − t}, {@code b_t = t}; diffusers' {@code scale_noise}).
      *
      * @param x0    the clean samples, {@code (B, ...)}
      * @param noise {@code ε}, of the same shape

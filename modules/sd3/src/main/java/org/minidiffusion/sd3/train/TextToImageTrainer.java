@@ -39,7 +39,7 @@ import org.minidiffusion.transformer.t5.T5EncoderModel;
  *       fresh caption each, the empty prompt with probability {@code promptDropout};</li>
  *   <li>encode the captions ({@link PromptEncoder}: CLIP without gradients, T5 recorded for backward);</li>
  *   <li>draw {@code t} from the logit-normal distribution (eq. 19, {@code m = 0, s = 1}) and
- *       {@code ε ~ N(0, I)}; {@code x_t = (1 − t) x_0 + t ε} (eq. 3 with {@code a_t = 1 − t, b_t = t});</li>
+ *       {@code ε ~ N(0, I)}; {@code x_t = (1 − t) x_0 + t ε} (Esser et al. 2024, eq. 2 with {@code a_t = 1 − t, b_t = t});</li>
  *   <li>predict the velocity {@code v = transformer(x_t, tokens, pooled, 1000 t)} and regress it on
  *       {@code ε − x_0}, the conditional flow-matching loss (Lipman et al. 2023, eq. 9 and 23;
  *       Esser et al. 2024, eq. 11);</li>
