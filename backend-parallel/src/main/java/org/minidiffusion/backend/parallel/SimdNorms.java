@@ -37,9 +37,9 @@ final class SimdNorms {
      * <p>Not a float vector of half the size, though it holds exactly these lanes: every float vector
      * of the backend has the preferred size. Running a second size, the JDK's Java fallback of the
      * conversion (interpreted or in C1, before C2 compiles this) calls {@code FloatVector.intoArray}
-     * on it, whose type profile all callers share; C2 then compiled {@link SimdOptimizer#adam} and
-     * {@link WinogradSimd} in some JVMs with that store not intrinsified, boxing their vectors: about
-     * 312 MiB per U-Net training step, for the life of the JVM ({@code bench/PROFILE.md}).
+     * on it, whose type profile all callers share; C2 then compiled {@link SimdOptimizer#adam} in
+     * some JVMs with that store not intrinsified, boxing its vectors: about 312 MiB per U-Net
+     * training step, for the life of the JVM ({@code bench/PROFILE.md}).
      *
      * @param a    the floats
      * @param from the first index, with {@code from + D.length() <= a.length}
