@@ -1,9 +1,9 @@
 package org.minidiffusion.backend.parallel;
 
+import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -24,19 +24,35 @@ final class SimdNorms {
     /** Doubles of the preferred size: 4 with AVX2, 8 with AVX-512. */
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
 
-    /** Floats of half that size, as many lanes as {@link #D}, for widening. */
-    private static final VectorSpecies<Float> HALF =
-            VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
-
-    /** Floats of the preferred size, for the element-wise passes. */
+    /** Floats of the preferred size, for the element-wise passes and for widening. */
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
     private SimdNorms() {
     }
 
-    /** Returns {@code a[from + i]} for the next {@link #D} lanes, widened to double. */
-    private static DoubleVector widen(float[] a, int from) {
-        return (DoubleVector) FloatVector.fromArray(HALF, a, from).convertShape(VectorOperators.F2D, D, 0);
+    /**
+     * Returns {@code a[from .. from + D.length())} widened to double: the low half of a float vector
+     * of the preferred size, loaded from a zero-padded copy where it would end past the array.
+     *
+     * <p>Not a float vector of half the size, though it holds exactly these lanes: every float vector
+     * of the backend has the preferred size. Running a second size, the JDK's Java fallback of the
+     * conversion (interpreted or in C1, before C2 compiles this) calls {@code FloatVector.intoArray}
+     * on it, whose type profile all callers share; C2 then compiled {@link SimdOptimizer#adam} in
+     * some JVMs with that store not intrinsified, boxing its vectors: about 312 MiB per U-Net
+     * training step, for the life of the JVM ({@code bench/PROFILE.md}).
+     *
+     * @param a    the floats
+     * @param from the first index, with {@code from + D.length() <= a.length}
+     * @return the widened lanes
+     */
+    static DoubleVector widen(float[] a, int from) {
+        float[] src = a;
+        int offset = from;
+        if (from > a.length - F.length()) { // the upper half would be read past the end
+            src = Arrays.copyOfRange(a, from, from + F.length());
+            offset = 0;
+        }
+        return (DoubleVector) FloatVector.fromArray(F, src, offset).convertShape(VectorOperators.F2D, D, 0);
     }
 
     // ------------------------------------------------------------------ sums in double

@@ -1,9 +1,6 @@
 package org.minidiffusion.backend.parallel;
 
 import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -19,10 +16,6 @@ final class SimdSums {
     /** Doubles of the preferred size: 4 with AVX2, 8 with AVX-512. */
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
 
-    /** Floats of half that size, as many lanes as {@link #D}. */
-    private static final VectorSpecies<Float> F =
-            VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
-
     private SimdSums() {
     }
 
@@ -37,8 +30,7 @@ final class SimdSums {
             int row = base + l * inner + j0;
             int j = 0;
             for (; j < vectorEnd; j += D.length()) {
-                DoubleVector v = (DoubleVector) FloatVector.fromArray(F, x, row + j)
-                        .convertShape(VectorOperators.F2D, D, 0);
+                DoubleVector v = SimdNorms.widen(x, row + j); // preferred-size floats only; see there
                 DoubleVector.fromArray(D, sums, j).add(v).intoArray(sums, j);
             }
             for (; j < width; j++) {
