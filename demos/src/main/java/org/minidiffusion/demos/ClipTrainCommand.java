@@ -389,42 +389,28 @@ final class ClipTrainCommand {
     private static long loop(TrainingRun files, ClipTrainer trainer, int checkpointEvery, double[][] losses,
                              ClipTokenizer tokenizer, PrintStream out) throws IOException {
         int total = trainer.config().steps();
-        int window = 50;
-        double[] windowLoss = new double[window];
-        double[] windowAccuracy = new double[window];
-        long[] windowNanos = new long[window];
-        int seen = 0;
-        long trainNanos = 0;
-        ProgressBar bar = new ProgressBar(out, ProgressBar.isTerminal(out), "step", total,
-                Math.min(100, ProgressBar.every(total, 20)));
+        StepProgress progress = new StepProgress(out, null, 2); // loss, accuracy
+        progress.start(total);
         try {
             while (trainer.completedSteps() < total) {
                 long t0 = System.nanoTime();
                 ClipTrainer.StepResult r = trainer.step();
-                long nanos = System.nanoTime() - t0;
-                trainNanos += nanos;
+                progress.record(System.nanoTime() - t0, r.loss(), r.accuracy());
                 int step = (int) r.step();
                 losses[0][step - 1] = r.loss();
-                windowLoss[seen % window] = r.loss();
-                windowAccuracy[seen % window] = r.accuracy();
-                windowNanos[seen % window] = nanos;
-                seen++;
-                int n = Math.min(seen, window);
-                double seconds = Arrays.stream(windowNanos, 0, n).average().orElse(Double.NaN) / 1e9;
-                bar.update(step, seconds, String.format(Locale.ROOT, "loss %.4f  batch top-1 %.2f  scale %.1f  %.1f pairs/s",
-                        Arrays.stream(windowLoss, 0, n).average().orElse(Double.NaN),
-                        Arrays.stream(windowAccuracy, 0, n).average().orElse(Double.NaN), r.logitScale(),
-                        trainer.config().batchSize() / seconds));
+                progress.update(step, String.format(Locale.ROOT, "loss %.4f  batch top-1 %.2f  scale %.1f  %.1f pairs/s",
+                        progress.mean(0), progress.mean(1), r.logitScale(),
+                        trainer.config().batchSize() / progress.secondsPerStep()));
                 if (step % checkpointEvery == 0 || step == total) {
                     save(files, trainer, tokenizer, losses);
-                    bar.println("step " + step + ": saved " + CHECKPOINT + ", " + TEXT_ENCODER + "/, " + IMAGE_ENCODER
+                    progress.line("step " + step + ": saved " + CHECKPOINT + ", " + TEXT_ENCODER + "/, " + IMAGE_ENCODER
                             + "/, " + LOSS_PNG + " and " + LOSSES_CSV);
                 }
             }
         } finally {
-            bar.finish();
+            progress.stop();
         }
-        return trainNanos;
+        return progress.trainNanos();
     }
 
     /** Saves the checkpoint, both towers, the loss table and the loss curve. */

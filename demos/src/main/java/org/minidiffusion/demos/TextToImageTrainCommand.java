@@ -139,7 +139,6 @@ final class TextToImageTrainCommand {
     static final int LOSS_PLOT_HEIGHT = TrainingRun.LOSS_PLOT_HEIGHT;
     /** The title of {@code loss.png}. */
     static final String LOSS_TITLE = "train-t2i: loss per step";
-    private static final int WINDOW = 50;
 
     private TextToImageTrainCommand() {
     }
@@ -247,7 +246,7 @@ final class TextToImageTrainCommand {
         ClipTokenizer clipTokenizer = ClipTrainCommand.loadTokenizer(clipDir.resolve(ClipTrainCommand.TOKENIZER));
         FashionMnist images = loadTrainSplit(dataDir);
         try (PrintStream log = files.openLog()) {
-            Report report = new Report(out, log);
+            StepProgress report = new StepProgress(out, log, 1);
             Unigram t5Tokenizer;
             String t5Source;
             Path t5File = dir.resolve(T5_TOKENIZER).resolve(UNIGRAM_FILE);
@@ -382,7 +381,7 @@ final class TextToImageTrainCommand {
     }
 
     /** Trains to the plan (or {@code --stop-after}), then writes the pipeline. */
-    private static Result train(TrainingRun files, TextToImageTrainer trainer, Frozen f, Settings s, Report report)
+    private static Result train(TrainingRun files, TextToImageTrainer trainer, Frozen f, Settings s, StepProgress report)
             throws IOException {
         TextToImageTrainConfig c = trainer.config();
         Path dir = s.out();
@@ -434,12 +433,8 @@ final class TextToImageTrainCommand {
 
     /** The steps, with a progress bar; saves every {@code checkpointEvery} steps and at the end. */
     private static void loop(TrainingRun files, TextToImageTrainer trainer, int checkpointEvery, int end,
-                             double[][] losses, Report report) throws IOException {
+                             double[][] losses, StepProgress report) throws IOException {
         int total = trainer.config().steps();
-        double[] windowLoss = new double[WINDOW];
-        long[] windowNanos = new long[WINDOW];
-        int seen = 0;
-        long trainNanos = 0;
         long first = trainer.completedSteps();
         report.start(total);
         try {
@@ -452,17 +447,11 @@ final class TextToImageTrainCommand {
                     report.stop();
                     throw e;
                 }
-                long nanos = System.nanoTime() - t0;
-                trainNanos += nanos;
                 int step = (int) r.step();
                 losses[0][step - 1] = r.loss();
-                windowLoss[seen % WINDOW] = r.loss();
-                windowNanos[seen % WINDOW] = nanos;
-                seen++;
-                int n = Math.min(seen, WINDOW);
-                double seconds = Arrays.stream(windowNanos, 0, n).average().orElse(Double.NaN) / 1e9;
-                report.step(step, seconds, String.format(Locale.ROOT, "loss %.4f  grad %.3f  lr %.2e  %.0f ms/step",
-                        Arrays.stream(windowLoss, 0, n).average().orElse(Double.NaN), r.gradNorm(), r.lr(), seconds * 1e3));
+                report.record(System.nanoTime() - t0, r.loss());
+                report.update(step, String.format(Locale.ROOT, "loss %.4f  grad %.3f  lr %.2e  %.0f ms/step",
+                        report.mean(0), r.gradNorm(), r.lr(), report.secondsPerStep() * 1e3));
                 if (step % checkpointEvery == 0 || step == end) {
                     save(files, trainer, losses);
                     report.line("step " + step + ": saved " + CHECKPOINT + ", " + LOSS_PNG + " and " + LOSSES_CSV);
@@ -474,8 +463,8 @@ final class TextToImageTrainCommand {
         long done = trainer.completedSteps() - first;
         if (done > 0) {
             report.line(String.format(Locale.ROOT, "trained %d steps in %s (%.2f s per step, %.1f images/s)", done,
-                    ProgressBar.duration(trainNanos / 1e9), trainNanos / 1e9 / done,
-                    done * trainer.config().batchSize() / (trainNanos / 1e9)));
+                    ProgressBar.duration(report.trainNanos() / 1e9), report.trainNanos() / 1e9 / done,
+                    done * trainer.config().batchSize() / (report.trainNanos() / 1e9)));
         }
     }
 
@@ -554,47 +543,6 @@ final class TextToImageTrainCommand {
             throw new DemoException("cannot find the images: " + e.getFile() + " does not exist; train-t2i trains on"
                     + " the train split, so --data must name a directory with it (such as " + FashionMnist.SYSTEM_DIR
                     + ", from apt-get install dataset-fashion-mnist)", e);
-        }
-    }
-
-    /** What the run tells the user, on the console and in its log (which gets plain progress lines). */
-    private static final class Report {
-        private final PrintStream out;
-        private final PrintStream log;
-        private ProgressBar bar;
-        private ProgressBar logBar;
-
-        Report(PrintStream out, PrintStream log) {
-            this.out = out;
-            this.log = log;
-        }
-
-        void line(String text) {
-            if (bar != null) {
-                bar.println(text);
-            } else {
-                out.println(text);
-            }
-            log.println(text);
-        }
-
-        void start(int total) {
-            long every = Math.min(100, ProgressBar.every(total, 20));
-            bar = new ProgressBar(out, ProgressBar.isTerminal(out), "step", total, every);
-            logBar = new ProgressBar(log, false, "step", total, every);
-        }
-
-        void step(int step, double secondsPerStep, String fields) {
-            bar.update(step, secondsPerStep, fields);
-            logBar.update(step, secondsPerStep, fields);
-        }
-
-        void stop() {
-            if (bar != null) {
-                bar.finish();
-                bar = null;
-                logBar = null;
-            }
         }
     }
 }
