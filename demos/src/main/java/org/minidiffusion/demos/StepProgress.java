@@ -71,12 +71,12 @@ final class StepProgress {
         return Arrays.stream(window[value], 0, Math.min(seen, WINDOW)).average().orElse(Double.NaN);
     }
 
-    /** @return the mean time per step over the last {@value #WINDOW} steps recorded, in seconds */
+    /** Returns the mean time per step over the last {@value #WINDOW} steps recorded, in seconds. */
     double secondsPerStep() {
         return mean(window.length - 1) / 1e9;
     }
 
-    /** @return the time of every step recorded, in nanoseconds */
+    /** Returns the time of every step recorded, in nanoseconds. */
     long trainNanos() {
         return trainNanos;
     }

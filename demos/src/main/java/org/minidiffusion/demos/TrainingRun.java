@@ -88,22 +88,17 @@ final class TrainingRun {
         }
     }
 
-    /** @return the output directory */
+    /** Returns the output directory. */
     Path dir() {
         return dir;
     }
 
-    /** @return whether the run continues a checkpoint */
-    boolean resume() {
-        return resume;
-    }
-
-    /** @return the checkpoint file */
+    /** Returns the checkpoint file in the output directory. */
     Path checkpoint() {
         return dir.resolve(CHECKPOINT);
     }
 
-    /** @return what {@value #RUN_INFO} says about the run to resume; empty for a new run */
+    /** Returns what {@value #RUN_INFO} says about the run: empty for a new run before {@link #record}. */
     Properties recorded() {
         return recorded;
     }
