@@ -2,8 +2,6 @@ package org.minidiffusion.demos;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.Reader;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -20,7 +18,6 @@ import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.io.AtomicFiles;
 import org.minidiffusion.io.FashionMnist;
 import org.minidiffusion.io.FileFormatException;
-import org.minidiffusion.io.Plot;
 import org.minidiffusion.io.Safetensors;
 import org.minidiffusion.io.SafetensorsFile;
 import org.minidiffusion.text.ClipTokenizer;
@@ -86,13 +83,13 @@ final class ClipTrainCommand {
     /** The value of {@code --captions} that builds captions from the class names. */
     static final String CLASS_CAPTIONS = "classes";
 
-    static final String CHECKPOINT = "checkpoint.safetensors";
+    static final String CHECKPOINT = TrainingRun.CHECKPOINT;
     static final String TEXT_ENCODER = "text_encoder";
     static final String IMAGE_ENCODER = "image_encoder";
     static final String TOKENIZER = "tokenizer";
-    static final String LOSS_PNG = "loss.png";
-    static final String LOSSES_CSV = "losses.csv";
-    static final String RUN_INFO = "run.properties";
+    static final String LOSS_PNG = TrainingRun.LOSS_PNG;
+    static final String LOSSES_CSV = TrainingRun.LOSSES_CSV;
+    static final String RUN_INFO = TrainingRun.RUN_INFO;
 
     /** The command line of {@code train-clip}. */
     static final CliCommand COMMAND = CliCommand.named("train-clip",
@@ -128,8 +125,8 @@ final class ClipTrainCommand {
     private static final List<String> FIXED = List.of("batch", "lr", "seed", "layers", "width", "heads", "context",
             "embed-dim", "holdout");
 
-    static final int LOSS_PLOT_WIDTH = 800;
-    static final int LOSS_PLOT_HEIGHT = 400;
+    static final int LOSS_PLOT_WIDTH = TrainingRun.LOSS_PLOT_WIDTH;
+    static final int LOSS_PLOT_HEIGHT = TrainingRun.LOSS_PLOT_HEIGHT;
     /** The title of {@link #LOSS_PNG}; its axes are "step" and "loss (log scale)". */
     static final String LOSS_TITLE = "train-clip: loss per step";
 
@@ -181,13 +178,8 @@ final class ClipTrainCommand {
      */
     static Settings parse(Options o) {
         boolean resume = o.flag("resume");
-        if (resume) {
-            for (String fixed : FIXED) {
-                if (o.has(fixed)) {
-                    throw new UsageException("--" + fixed + " cannot be combined with --resume: the run fixes it");
-                }
-            }
-        } else if (!o.has("tokenizer")) {
+        TrainingRun.rejectFixed(o, FIXED, "run");
+        if (!resume && !o.has("tokenizer")) {
             throw new UsageException("train-clip needs --tokenizer DIR, a CLIP BPE's vocab.json and merges.txt");
         }
         Settings s = new Settings(
@@ -224,7 +216,9 @@ final class ClipTrainCommand {
      * @throws IOException if a file cannot be read or written
      */
     static Result run(Settings s, PrintStream out) throws IOException {
-        Properties recorded = recordedRun(s);
+        TrainingRun files = new TrainingRun(s.out(), s.resume(), "CLIP training run", LOSS_TITLE, LossTable.LOSS);
+        Properties recorded = files.recordedRun("the data, captions and tokenizer",
+                List.of("images", "captions", "tokenizer", "context", "holdout", "token_hash"));
         boolean sameData = s.data() == null && recorded.getProperty("data") != null;
         Path dataDir = s.data() != null ? s.data() : sameData ? Path.of(recorded.getProperty("data")) : FashionMnist.DEFAULT_DIR;
         String split = s.split() != null ? s.split()
@@ -235,7 +229,7 @@ final class ClipTrainCommand {
         Path tokenizerDir = s.tokenizer() != null ? s.tokenizer() : Path.of(recorded.getProperty("tokenizer"));
         IntFunction<String> captionOf = captions.equals(CLASS_CAPTIONS) ? classCaptions(images)
                 : captionFile(Path.of(captions), images.size());
-        return train(s, new Data(images, dataDir, split, captionOf, captions, tokenizerDir), recorded, out);
+        return train(files, s, new Data(images, dataDir, split, captionOf, captions, tokenizerDir), out);
     }
 
     /**
@@ -296,18 +290,19 @@ final class ClipTrainCommand {
     /**
      * Trains on images and captions.
      *
-     * @param s        the settings
-     * @param d        the images, captions and tokenizer
-     * @param recorded what {@value #RUN_INFO} says about the run to resume, empty for a new run
-     * @param out      where the plan, progress and summary go
+     * @param files the output directory, with what {@value #RUN_INFO} says about the run to resume
+     * @param s     the settings
+     * @param d     the images, captions and tokenizer
+     * @param out   where the plan, progress and summary go
      * @return what the run did
      * @throws IOException if a file cannot be read or written
      */
-    static Result train(Settings s, Data d, Properties recorded, PrintStream out) throws IOException {
+    static Result train(TrainingRun files, Settings s, Data d, PrintStream out) throws IOException {
         Path dir = s.out();
+        Properties recorded = files.recorded();
         ClipTokenizer tokenizer = loadTokenizer(d.tokenizerDir());
-        int context = s.resume() ? intProperty(recorded, "context", dir) : s.context();
-        int holdout = s.resume() ? intProperty(recorded, "holdout", dir) : s.holdout();
+        int context = s.resume() ? files.recordedInt("context") : s.context();
+        int holdout = s.resume() ? files.recordedInt("holdout") : s.holdout();
         int total = d.images().size();
         int[][] ids = new int[total][];
         int truncated = 0;
@@ -325,22 +320,21 @@ final class ClipTrainCommand {
         String tokens = Long.toHexString(tokenHash(ids));
         ClipTrainer trainer;
         if (s.resume()) {
-            if (!tokens.equals(recorded.getProperty("token_hash")) || total != intProperty(recorded, "images", dir)) {
+            if (!tokens.equals(recorded.getProperty("token_hash")) || total != files.recordedInt("images")) {
                 throw new DemoException("the run in " + dir + " was started on " + recorded.getProperty("images")
                         + " images whose captions (" + recorded.getProperty("captions") + ", tokenizer "
                         + recorded.getProperty("tokenizer") + ") give other token ids than " + total + " images of "
                         + d.dataDir() + " (split " + d.split() + ") with " + d.captionsName() + " and "
                         + d.tokenizerDir() + "; resume with the same --data, --split, --captions and --tokenizer");
             }
-            trainer = resume(dir.resolve(CHECKPOINT), train, s.steps(), dir);
-            out.printf(Locale.ROOT, "resuming %s at step %d of %d%n", dir.resolve(CHECKPOINT), trainer.completedSteps(),
-                    trainer.config().steps());
+            trainer = resume(files, train, s.steps());
+            out.println(files.resuming(trainer.completedSteps(), trainer.config().steps()));
         } else {
             if (train.size() < s.batch()) {
                 throw new DemoException("--batch " + s.batch() + " is larger than the " + train.size()
                         + " pairs to train on (" + total + " images, " + holdout + " held out)");
             }
-            trainer = newRun(s, d, tokenizer, context, holdout, total, tokens, train);
+            trainer = newRun(files, s, d, tokenizer, context, holdout, total, tokens, train);
         }
         if (truncated > 0) {
             out.printf(Locale.ROOT, "warning: %d caption%s longer than the context of %d tokens were cut%n", truncated,
@@ -360,12 +354,8 @@ final class ClipTrainCommand {
                         + " decay, seed %d; writing to %s every %d steps%n", config.steps(), config.batchSize(),
                 config.learningRate(), config.weightDecay(), config.warmupSteps(), config.seed(), dir, s.checkpointEvery());
         int first = (int) trainer.completedSteps();
-        double[] losses = new double[config.steps()];
-        Arrays.fill(losses, Double.NaN);
-        if (first > 0) {
-            TrainCommand.readLosses(dir.resolve(LOSSES_CSV), losses, first);
-        }
-        long trainNanos = loop(trainer, s.checkpointEvery(), losses, tokenizer, dir, out);
+        double[][] losses = files.losses(config.steps(), first);
+        long trainNanos = loop(files, trainer, s.checkpointEvery(), losses, tokenizer, out);
         long done = trainer.completedSteps() - first;
         if (done > 0) {
             out.printf(Locale.ROOT, "trained %d steps in %s (%.1f pairs/s, %.2f s per step)%n", done,
@@ -392,70 +382,53 @@ final class ClipTrainCommand {
         out.printf(Locale.ROOT, "  %-24s continue with: train-clip --resume --out %s --steps %d%n", CHECKPOINT, dir,
                 2L * config.steps());
         out.printf(Locale.ROOT, "  %-24s the loss curve; %s holds the values%n", LOSS_PNG, LOSSES_CSV);
-        return new Result(trainer.completedSteps(), Arrays.copyOf(losses, (int) trainer.completedSteps()), retrieval);
+        return new Result(trainer.completedSteps(), Arrays.copyOf(losses[0], (int) trainer.completedSteps()), retrieval);
     }
 
     /** The steps, with a progress bar; saves every {@code checkpointEvery} steps and at the end. */
-    private static long loop(ClipTrainer trainer, int checkpointEvery, double[] losses, ClipTokenizer tokenizer, Path dir,
-                             PrintStream out) throws IOException {
+    private static long loop(TrainingRun files, ClipTrainer trainer, int checkpointEvery, double[][] losses,
+                             ClipTokenizer tokenizer, PrintStream out) throws IOException {
         int total = trainer.config().steps();
-        int window = 50;
-        double[] windowLoss = new double[window];
-        double[] windowAccuracy = new double[window];
-        long[] windowNanos = new long[window];
-        int seen = 0;
-        long trainNanos = 0;
-        ProgressBar bar = new ProgressBar(out, ProgressBar.isTerminal(out), "step", total,
-                Math.min(100, ProgressBar.every(total, 20)));
+        StepProgress progress = new StepProgress(out, null, 2); // loss, accuracy
+        progress.start(total);
         try {
             while (trainer.completedSteps() < total) {
                 long t0 = System.nanoTime();
                 ClipTrainer.StepResult r = trainer.step();
-                long nanos = System.nanoTime() - t0;
-                trainNanos += nanos;
+                progress.record(System.nanoTime() - t0, r.loss(), r.accuracy());
                 int step = (int) r.step();
-                losses[step - 1] = r.loss();
-                windowLoss[seen % window] = r.loss();
-                windowAccuracy[seen % window] = r.accuracy();
-                windowNanos[seen % window] = nanos;
-                seen++;
-                int n = Math.min(seen, window);
-                double seconds = Arrays.stream(windowNanos, 0, n).average().orElse(Double.NaN) / 1e9;
-                bar.update(step, seconds, String.format(Locale.ROOT, "loss %.4f  batch top-1 %.2f  scale %.1f  %.1f pairs/s",
-                        Arrays.stream(windowLoss, 0, n).average().orElse(Double.NaN),
-                        Arrays.stream(windowAccuracy, 0, n).average().orElse(Double.NaN), r.logitScale(),
-                        trainer.config().batchSize() / seconds));
+                losses[0][step - 1] = r.loss();
+                progress.update(step, String.format(Locale.ROOT, "loss %.4f  batch top-1 %.2f  scale %.1f  %.1f pairs/s",
+                        progress.mean(0), progress.mean(1), r.logitScale(),
+                        trainer.config().batchSize() / progress.secondsPerStep()));
                 if (step % checkpointEvery == 0 || step == total) {
-                    save(trainer, tokenizer, dir, losses);
-                    bar.println("step " + step + ": saved " + CHECKPOINT + ", " + TEXT_ENCODER + "/, " + IMAGE_ENCODER
+                    save(files, trainer, tokenizer, losses);
+                    progress.line("step " + step + ": saved " + CHECKPOINT + ", " + TEXT_ENCODER + "/, " + IMAGE_ENCODER
                             + "/, " + LOSS_PNG + " and " + LOSSES_CSV);
                 }
             }
         } finally {
-            bar.finish();
+            progress.stop();
         }
-        return trainNanos;
+        return progress.trainNanos();
     }
 
     /** Saves the checkpoint, both towers, the loss table and the loss curve. */
-    private static void save(ClipTrainer trainer, ClipTokenizer tokenizer, Path dir, double[] losses) throws IOException {
-        Path checkpoint = dir.resolve(CHECKPOINT);
+    private static void save(TrainingRun files, ClipTrainer trainer, ClipTokenizer tokenizer, double[][] losses)
+            throws IOException {
+        Path dir = files.dir();
+        Path checkpoint = files.checkpoint();
         ClipTrainer.State state = trainer.state(checkpoint.toString());
         Safetensors.write(checkpoint, state.tensors(), state.metadata());
         trainer.model().textEncoder().save(dir.resolve(TEXT_ENCODER),
                 Map.of("bos_token_id", tokenizer.startId(), "pad_token_id", tokenizer.endId()));
         trainer.model().imageEncoder().save(dir.resolve(IMAGE_ENCODER));
-        long step = trainer.completedSteps();
-        TrainCommand.writeLosses(dir.resolve(LOSSES_CSV), losses, step);
-        double[] upToNow = Arrays.copyOf(losses, (int) step);
-        if (Arrays.stream(upToNow).anyMatch(Double::isFinite)) {
-            Plot.lossCurve(dir.resolve(LOSS_PNG), upToNow, LOSS_PLOT_WIDTH, LOSS_PLOT_HEIGHT, LOSS_TITLE);
-        }
+        files.saveLosses(losses, trainer.completedSteps());
     }
 
     /** Builds the towers, records the run in {@value #RUN_INFO} and copies the tokenizer. */
-    private static ClipTrainer newRun(Settings s, Data d, ClipTokenizer tokenizer, int context, int holdout, int total,
-                                      String tokens, CaptionedImages train) throws IOException {
+    private static ClipTrainer newRun(TrainingRun files, Settings s, Data d, ClipTokenizer tokenizer, int context,
+                                      int holdout, int total, String tokens, CaptionedImages train) throws IOException {
         ClipTextConfig text;
         ClipImageEncoderConfig image;
         try {
@@ -486,22 +459,15 @@ final class ClipTrainCommand {
         for (String f : List.of("vocab.json", "merges.txt")) {
             AtomicFiles.write(dir.resolve(TOKENIZER).resolve(f), Files.readAllBytes(d.tokenizerDir().resolve(f)));
         }
-        Properties info = new Properties();
-        info.setProperty("data", d.dataDir().toString());
-        info.setProperty("split", d.split());
-        info.setProperty("images", Integer.toString(total));
-        info.setProperty("captions", d.captionsName());
-        info.setProperty("tokenizer", d.tokenizerDir().toString());
-        info.setProperty("context", Integer.toString(context));
-        info.setProperty("holdout", Integer.toString(holdout));
-        info.setProperty("token_hash", tokens);
-        StringWriter textOut = new StringWriter();
-        info.store(textOut, "mini-diffusion CLIP training run");
-        AtomicFiles.write(dir.resolve(RUN_INFO), textOut.toString().getBytes(StandardCharsets.UTF_8));
+        files.record("mini-diffusion CLIP training run", Map.of("data", d.dataDir().toString(), "split", d.split(),
+                "images", Integer.toString(total), "captions", d.captionsName(), "tokenizer",
+                d.tokenizerDir().toString(), "context", Integer.toString(context), "holdout", Integer.toString(holdout),
+                "token_hash", tokens));
         return trainer;
     }
 
-    private static ClipTrainer resume(Path checkpoint, CaptionedImages train, int steps, Path dir) throws IOException {
+    private static ClipTrainer resume(TrainingRun files, CaptionedImages train, int steps) throws IOException {
+        Path checkpoint = files.checkpoint();
         SafetensorsFile f = Safetensors.read(checkpoint);
         ClipTrainer trainer;
         try {
@@ -509,67 +475,8 @@ final class ClipTrainCommand {
         } catch (IllegalArgumentException e) {
             throw new DemoException(checkpoint + " is not a usable CLIP training checkpoint: " + e.getMessage(), e);
         }
-        long completed = trainer.completedSteps();
-        if (steps > 0 && steps <= completed) {
-            throw new DemoException("the run in " + dir + " has already done " + completed + " steps; pass --steps"
-                    + " greater than " + completed + " to train further");
-        }
-        if (completed >= trainer.config().steps()) {
-            throw new DemoException("the run in " + dir + " has finished its " + completed + " steps; pass --steps"
-                    + " greater than " + completed + " to train further");
-        }
+        files.checkSteps(trainer.completedSteps(), trainer.config().steps(), steps, null);
         return trainer;
-    }
-
-    /**
-     * Checks that the output directory fits the request and returns what {@value #RUN_INFO} says
-     * about the run to resume (empty for a new run).
-     */
-    private static Properties recordedRun(Settings s) throws IOException {
-        Path dir = s.out();
-        Path checkpoint = dir.resolve(CHECKPOINT);
-        Properties recorded = new Properties();
-        if (!s.resume()) {
-            if (Files.exists(checkpoint)) {
-                throw new DemoException(dir + " already holds a CLIP training run (" + checkpoint + "); continue it with"
-                        + " --resume (and --steps to extend it), or pass another --out");
-            }
-            return recorded;
-        }
-        if (!Files.exists(checkpoint)) {
-            throw new DemoException("--resume: there is no checkpoint " + checkpoint
-                    + " to continue from; start a new run without --resume");
-        }
-        Path info = dir.resolve(RUN_INFO);
-        if (!Files.exists(info)) {
-            throw new DemoException("--resume: " + info + " is missing; it records the data, captions and tokenizer of"
-                    + " the run, which a resumed run must use again");
-        }
-        try (Reader r = Files.newBufferedReader(info, StandardCharsets.UTF_8)) {
-            recorded.load(r);
-        } catch (java.nio.charset.CharacterCodingException | IllegalArgumentException e) {
-            throw new FileFormatException(info, "is not a properties file of a CLIP training run (" + e.getMessage() + ")", e);
-        }
-        for (String key : List.of("images", "captions", "tokenizer", "context", "holdout", "token_hash")) {
-            if (recorded.getProperty(key) == null) {
-                throw new FileFormatException(info, "lacks the key '" + key + "' of a CLIP training run");
-            }
-        }
-        return recorded;
-    }
-
-    private static int intProperty(Properties p, String key, Path dir) throws FileFormatException {
-        String v = p.getProperty(key);
-        try {
-            int n = Integer.parseInt(v.trim());
-            if (n >= 0) {
-                return n;
-            }
-        } catch (NumberFormatException | NullPointerException e) {
-            // reported below
-        }
-        throw new FileFormatException(dir.resolve(RUN_INFO), "the key '" + key + "' is '" + v
-                + "', not a whole number >= 0");
     }
 
     /** Loads the CLIP BPE of a directory, explaining what is missing. */

@@ -1,30 +1,23 @@
 package org.minidiffusion.demos;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.io.Reader;
-import java.io.StringWriter;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.Tensor;
 import org.minidiffusion.diffusion.InvalidFieldException;
 import org.minidiffusion.diffusion.flow.FlowSchedule;
-import org.minidiffusion.io.AtomicFiles;
 import org.minidiffusion.io.FashionMnist;
 import org.minidiffusion.io.FileFormatException;
 import org.minidiffusion.io.Images;
-import org.minidiffusion.io.Plot;
 import org.minidiffusion.io.Safetensors;
 import org.minidiffusion.io.SafetensorsFile;
 import org.minidiffusion.sd3.GenerationRequest;
@@ -98,11 +91,11 @@ final class TextToImageTrainCommand {
     /** The side of the images the pipeline returns: the 28x28 crop of the autoencoder's 32x32. */
     static final int IMAGE_SIZE = 28;
 
-    static final String CHECKPOINT = "checkpoint.safetensors";
-    static final String LOSSES_CSV = "losses.csv";
-    static final String LOSS_PNG = "loss.png";
-    static final String LOG = "train.log";
-    static final String RUN_INFO = "run.properties";
+    static final String CHECKPOINT = TrainingRun.CHECKPOINT;
+    static final String LOSSES_CSV = TrainingRun.LOSSES_CSV;
+    static final String LOSS_PNG = TrainingRun.LOSS_PNG;
+    static final String LOG = TrainingRun.LOG;
+    static final String RUN_INFO = TrainingRun.RUN_INFO;
     static final String T5_TOKENIZER = "tokenizer_3";
     static final String UNIGRAM_FILE = "unigram.tsv";
     static final String PIPELINE = "pipeline";
@@ -142,11 +135,10 @@ final class TextToImageTrainCommand {
             .backend()
             .build();
 
-    static final int LOSS_PLOT_WIDTH = 800;
-    static final int LOSS_PLOT_HEIGHT = 400;
+    static final int LOSS_PLOT_WIDTH = TrainingRun.LOSS_PLOT_WIDTH;
+    static final int LOSS_PLOT_HEIGHT = TrainingRun.LOSS_PLOT_HEIGHT;
     /** The title of {@code loss.png}. */
     static final String LOSS_TITLE = "train-t2i: loss per step";
-    private static final int WINDOW = 50;
 
     private TextToImageTrainCommand() {
     }
@@ -191,13 +183,8 @@ final class TextToImageTrainCommand {
      */
     static Settings parse(Options o) {
         boolean resume = o.flag("resume");
-        if (resume) {
-            for (String fixed : FIXED) {
-                if (o.has(fixed)) {
-                    throw new UsageException("--" + fixed + " cannot be combined with --resume: the run fixes it");
-                }
-            }
-        } else {
+        TrainingRun.rejectFixed(o, FIXED, "run");
+        if (!resume) {
             for (String required : List.of("vae", "clip")) {
                 if (!o.has(required)) {
                     throw new UsageException("train-t2i needs --" + required + " DIR: " + (required.equals("vae")
@@ -247,7 +234,9 @@ final class TextToImageTrainCommand {
      */
     static Result run(Settings s, PrintStream out) throws IOException {
         Path dir = s.out();
-        Properties recorded = recordedRun(s);
+        TrainingRun files = new TrainingRun(dir, s.resume(), "text-to-image training run", LOSS_TITLE, LossTable.LOSS);
+        Properties recorded = files.recordedRun("the data, autoencoder, CLIP and tokenizer",
+                List.of("data", "vae", "clip", "train_images"));
         Path dataDir = s.data() != null ? s.data()
                 : recorded.getProperty("data") != null ? Path.of(recorded.getProperty("data")) : DEFAULT_DATA;
         Path vaeDir = s.vae() != null ? s.vae() : Path.of(recorded.getProperty("vae"));
@@ -256,9 +245,8 @@ final class TextToImageTrainCommand {
         ClipTextModel clip = loadClip(clipDir);
         ClipTokenizer clipTokenizer = ClipTrainCommand.loadTokenizer(clipDir.resolve(ClipTrainCommand.TOKENIZER));
         FashionMnist images = loadTrainSplit(dataDir);
-        Files.createDirectories(dir);
-        try (PrintStream log = openLog(dir)) {
-            Report report = new Report(out, log);
+        try (PrintStream log = files.openLog()) {
+            StepProgress report = new StepProgress(out, log, 1);
             Unigram t5Tokenizer;
             String t5Source;
             Path t5File = dir.resolve(T5_TOKENIZER).resolve(UNIGRAM_FILE);
@@ -284,18 +272,15 @@ final class TextToImageTrainCommand {
                     tones[Tone.LIGHT.ordinal()], tones[Tone.NONE.ordinal()], data.shiftFactor(), data.scalingFactor()));
             TextToImageTrainer trainer;
             if (s.resume()) {
-                String expected = recorded.getProperty("train_images");
-                if (expected != null && !expected.equals(Integer.toString(images.size()))) {
-                    throw new DemoException("the run in " + dir + " trains on " + expected + " images but " + dataDir
-                            + " has " + images.size() + "; resume with the same data");
-                }
-                trainer = resume(dir.resolve(CHECKPOINT), frozen, data, s.steps(), dir);
-                report.line(String.format(Locale.ROOT, "resuming %s at step %d of %d", dir.resolve(CHECKPOINT),
-                        trainer.completedSteps(), trainer.config().steps()));
+                files.requireSame("train_images", Integer.toString(images.size()), (expected, actual) -> "the run in "
+                        + dir + " trains on " + expected + " images but " + dataDir + " has " + actual
+                        + "; resume with the same data");
+                trainer = resume(files, frozen, data, s.steps());
+                report.line(files.resuming(trainer.completedSteps(), trainer.config().steps()));
             } else {
-                trainer = newRun(s, frozen, data, dataDir, t5File);
+                trainer = newRun(files, s, frozen, data, dataDir, t5File);
             }
-            return train(trainer, frozen, s, report);
+            return train(files, trainer, frozen, s, report);
         }
     }
 
@@ -355,8 +340,8 @@ final class TextToImageTrainCommand {
     }
 
     /** Builds a new run and records it in {@link #RUN_INFO}, with a copy of the T5 tokenizer, for {@code --resume}. */
-    private static TextToImageTrainer newRun(Settings s, Frozen f, LatentDataset data, Path dataDir, Path t5File)
-            throws IOException {
+    private static TextToImageTrainer newRun(TrainingRun files, Settings s, Frozen f, LatentDataset data, Path dataDir,
+                                             Path t5File) throws IOException {
         if (data.size() < s.batch()) {
             throw new DemoException("--batch " + s.batch() + " is larger than the training split (" + data.size()
                     + " images)");
@@ -372,21 +357,15 @@ final class TextToImageTrainCommand {
         }
         Files.createDirectories(t5File.getParent());
         f.t5Tokenizer().saveTsv(t5File);
-        Properties info = new Properties();
-        info.setProperty("data", dataDir.toString());
-        info.setProperty("train_images", Integer.toString(data.size()));
-        info.setProperty("vae", f.vaeDir().toString());
-        info.setProperty("clip", f.clipDir().toString());
-        info.setProperty("tokenizer_t5", f.t5Source());
-        info.setProperty("size", s.size().id());
-        StringWriter text = new StringWriter();
-        info.store(text, "mini-diffusion text-to-image training run");
-        AtomicFiles.write(s.out().resolve(RUN_INFO), text.toString().getBytes(StandardCharsets.UTF_8));
+        files.record("mini-diffusion text-to-image training run", Map.of("data", dataDir.toString(),
+                "train_images", Integer.toString(data.size()), "vae", f.vaeDir().toString(), "clip",
+                f.clipDir().toString(), "tokenizer_t5", f.t5Source(), "size", s.size().id()));
         return trainer;
     }
 
-    private static TextToImageTrainer resume(Path checkpoint, Frozen f, LatentDataset data, int steps, Path dir)
+    private static TextToImageTrainer resume(TrainingRun files, Frozen f, LatentDataset data, int steps)
             throws IOException {
+        Path checkpoint = files.checkpoint();
         SafetensorsFile file = Safetensors.read(checkpoint);
         TextToImageTrainer trainer;
         try {
@@ -397,16 +376,13 @@ final class TextToImageTrainCommand {
         } catch (IllegalArgumentException e) {
             throw new DemoException(checkpoint + " is not a usable text-to-image training checkpoint: " + e.getMessage(), e);
         }
-        long completed = trainer.completedSteps();
-        if (steps > 0 && steps <= completed) {
-            throw new DemoException("the run in " + dir + " has already done " + completed + " steps; pass --steps"
-                    + " greater than " + completed + " to train further, or no --steps to write the pipeline again");
-        }
+        files.checkSteps(trainer.completedSteps(), trainer.config().steps(), steps, "write the pipeline again");
         return trainer;
     }
 
     /** Trains to the plan (or {@code --stop-after}), then writes the pipeline. */
-    private static Result train(TextToImageTrainer trainer, Frozen f, Settings s, Report report) throws IOException {
+    private static Result train(TrainingRun files, TextToImageTrainer trainer, Frozen f, Settings s, StepProgress report)
+            throws IOException {
         TextToImageTrainConfig c = trainer.config();
         Path dir = s.out();
         int total = c.steps();
@@ -424,23 +400,16 @@ final class TextToImageTrainCommand {
                         + " writing to %s every %d steps", total, c.batchSize(), c.learningRate(), c.weightDecay(),
                 c.warmupSteps(), c.gradClip(), c.emaDecay(), c.promptDropout(), c.logitMean(), c.logitStd(), c.seed(),
                 dir, s.checkpointEvery()));
-        double[] losses = new double[total];
-        Arrays.fill(losses, Double.NaN);
-        if (first > 0) {
-            TrainCommand.readLosses(dir.resolve(LOSSES_CSV), losses, first);
-        }
-        int end = s.stopAfter() > 0 ? Math.min(total, s.stopAfter()) : total;
+        double[][] losses = files.losses(total, first);
+        int end = TrainingRun.endStep(first, total, s.stopAfter());
         if (first < end) {
-            loop(trainer, s.checkpointEvery(), end, losses, dir, report);
-        } else if (s.stopAfter() > 0) {
-            throw new DemoException("--stop-after " + s.stopAfter() + ": the run has already done " + first + " steps");
+            loop(files, trainer, s.checkpointEvery(), end, losses, report);
         } else {
             report.line("the run has done all its " + total + " steps; writing the pipeline again");
         }
-        double[] done = Arrays.copyOf(losses, (int) trainer.completedSteps());
+        double[] done = Arrays.copyOf(losses[0], (int) trainer.completedSteps());
         if (trainer.completedSteps() < total) {
-            report.line(String.format(Locale.ROOT, "stopped after step %d of %d as --stop-after asked; continue with:"
-                    + " train-t2i --resume --out %s", trainer.completedSteps(), total, dir));
+            report.line(files.stopped("train-t2i", trainer.completedSteps(), total));
             return new Result(trainer.completedSteps(), done, null);
         }
         Path pipelineDir = dir.resolve(PIPELINE);
@@ -463,13 +432,9 @@ final class TextToImageTrainCommand {
     }
 
     /** The steps, with a progress bar; saves every {@code checkpointEvery} steps and at the end. */
-    private static void loop(TextToImageTrainer trainer, int checkpointEvery, int end, double[] losses, Path dir,
-                             Report report) throws IOException {
+    private static void loop(TrainingRun files, TextToImageTrainer trainer, int checkpointEvery, int end,
+                             double[][] losses, StepProgress report) throws IOException {
         int total = trainer.config().steps();
-        double[] windowLoss = new double[WINDOW];
-        long[] windowNanos = new long[WINDOW];
-        int seen = 0;
-        long trainNanos = 0;
         long first = trainer.completedSteps();
         report.start(total);
         try {
@@ -482,19 +447,13 @@ final class TextToImageTrainCommand {
                     report.stop();
                     throw e;
                 }
-                long nanos = System.nanoTime() - t0;
-                trainNanos += nanos;
                 int step = (int) r.step();
-                losses[step - 1] = r.loss();
-                windowLoss[seen % WINDOW] = r.loss();
-                windowNanos[seen % WINDOW] = nanos;
-                seen++;
-                int n = Math.min(seen, WINDOW);
-                double seconds = Arrays.stream(windowNanos, 0, n).average().orElse(Double.NaN) / 1e9;
-                report.step(step, seconds, String.format(Locale.ROOT, "loss %.4f  grad %.3f  lr %.2e  %.0f ms/step",
-                        Arrays.stream(windowLoss, 0, n).average().orElse(Double.NaN), r.gradNorm(), r.lr(), seconds * 1e3));
+                losses[0][step - 1] = r.loss();
+                report.record(System.nanoTime() - t0, r.loss());
+                report.update(step, String.format(Locale.ROOT, "loss %.4f  grad %.3f  lr %.2e  %.0f ms/step",
+                        report.mean(0), r.gradNorm(), r.lr(), report.secondsPerStep() * 1e3));
                 if (step % checkpointEvery == 0 || step == end) {
-                    save(trainer, dir, losses);
+                    save(files, trainer, losses);
                     report.line("step " + step + ": saved " + CHECKPOINT + ", " + LOSS_PNG + " and " + LOSSES_CSV);
                 }
             }
@@ -504,60 +463,17 @@ final class TextToImageTrainCommand {
         long done = trainer.completedSteps() - first;
         if (done > 0) {
             report.line(String.format(Locale.ROOT, "trained %d steps in %s (%.2f s per step, %.1f images/s)", done,
-                    ProgressBar.duration(trainNanos / 1e9), trainNanos / 1e9 / done,
-                    done * trainer.config().batchSize() / (trainNanos / 1e9)));
+                    ProgressBar.duration(report.trainNanos() / 1e9), report.trainNanos() / 1e9 / done,
+                    done * trainer.config().batchSize() / (report.trainNanos() / 1e9)));
         }
     }
 
     /** Saves the checkpoint, the loss table and the loss curve, in that order. */
-    private static void save(TextToImageTrainer trainer, Path dir, double[] losses) throws IOException {
-        Path checkpoint = dir.resolve(CHECKPOINT);
+    private static void save(TrainingRun files, TextToImageTrainer trainer, double[][] losses) throws IOException {
+        Path checkpoint = files.checkpoint();
         TextToImageTrainer.State state = trainer.state(checkpoint.toString());
         Safetensors.write(checkpoint, state.tensors(), state.metadata());
-        long step = trainer.completedSteps();
-        TrainCommand.writeLosses(dir.resolve(LOSSES_CSV), losses, step);
-        double[] upToNow = Arrays.copyOf(losses, (int) step);
-        if (Arrays.stream(upToNow).anyMatch(Double::isFinite)) {
-            Plot.lossCurve(dir.resolve(LOSS_PNG), upToNow, LOSS_PLOT_WIDTH, LOSS_PLOT_HEIGHT, LOSS_TITLE);
-        }
-    }
-
-    /**
-     * Checks that the output directory fits the request and returns what {@value #RUN_INFO} says
-     * about the run to resume (empty for a new run).
-     */
-    private static Properties recordedRun(Settings s) throws IOException {
-        Path dir = s.out();
-        Path checkpoint = dir.resolve(CHECKPOINT);
-        Properties recorded = new Properties();
-        if (!s.resume()) {
-            if (Files.exists(checkpoint)) {
-                throw new DemoException(dir + " already holds a text-to-image training run (" + checkpoint
-                        + "); continue it with --resume (and --steps to extend it), or pass another --out");
-            }
-            return recorded;
-        }
-        if (!Files.exists(checkpoint)) {
-            throw new DemoException("--resume: there is no checkpoint " + checkpoint
-                    + " to continue from; start a new run without --resume");
-        }
-        Path info = dir.resolve(RUN_INFO);
-        if (!Files.exists(info)) {
-            throw new DemoException("--resume: " + info + " is missing; it records the data, autoencoder, CLIP and"
-                    + " tokenizer of the run, which a resumed run must use again");
-        }
-        try (Reader r = Files.newBufferedReader(info, StandardCharsets.UTF_8)) {
-            recorded.load(r);
-        } catch (CharacterCodingException | IllegalArgumentException e) {
-            throw new FileFormatException(info, "is not a properties file of a text-to-image training run ("
-                    + e.getMessage() + ")", e);
-        }
-        for (String key : List.of("data", "vae", "clip", "train_images")) {
-            if (recorded.getProperty(key) == null) {
-                throw new FileFormatException(info, "lacks the key '" + key + "' of a text-to-image training run");
-            }
-        }
-        return recorded;
+        files.saveLosses(losses, trainer.completedSteps());
     }
 
     /**
@@ -627,52 +543,6 @@ final class TextToImageTrainCommand {
             throw new DemoException("cannot find the images: " + e.getFile() + " does not exist; train-t2i trains on"
                     + " the train split, so --data must name a directory with it (such as " + FashionMnist.SYSTEM_DIR
                     + ", from apt-get install dataset-fashion-mnist)", e);
-        }
-    }
-
-    private static PrintStream openLog(Path dir) throws IOException {
-        OutputStream file = Files.newOutputStream(dir.resolve(LOG), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        return new PrintStream(file, true, StandardCharsets.UTF_8);
-    }
-
-    /** What the run tells the user, on the console and in its log (which gets plain progress lines). */
-    private static final class Report {
-        private final PrintStream out;
-        private final PrintStream log;
-        private ProgressBar bar;
-        private ProgressBar logBar;
-
-        Report(PrintStream out, PrintStream log) {
-            this.out = out;
-            this.log = log;
-        }
-
-        void line(String text) {
-            if (bar != null) {
-                bar.println(text);
-            } else {
-                out.println(text);
-            }
-            log.println(text);
-        }
-
-        void start(int total) {
-            long every = Math.min(100, ProgressBar.every(total, 20));
-            bar = new ProgressBar(out, ProgressBar.isTerminal(out), "step", total, every);
-            logBar = new ProgressBar(log, false, "step", total, every);
-        }
-
-        void step(int step, double secondsPerStep, String fields) {
-            bar.update(step, secondsPerStep, fields);
-            logBar.update(step, secondsPerStep, fields);
-        }
-
-        void stop() {
-            if (bar != null) {
-                bar.finish();
-                bar = null;
-                logBar = null;
-            }
         }
     }
 }

@@ -2,12 +2,6 @@ package org.minidiffusion.demos;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.Reader;
-import java.io.StringWriter;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -29,11 +23,8 @@ import org.minidiffusion.diffusion.train.TrainingData;
 import org.minidiffusion.diffusion.train.TrainingDivergedException;
 import org.minidiffusion.diffusion.unet.UNet;
 import org.minidiffusion.diffusion.unet.UNetConfig;
-import org.minidiffusion.io.AtomicFiles;
 import org.minidiffusion.io.FashionMnist;
-import org.minidiffusion.io.FileFormatException;
 import org.minidiffusion.io.Images;
-import org.minidiffusion.io.Plot;
 
 /**
  * The {@code train} command: trains a class-conditional U-Net on Fashion-MNIST with a progress
@@ -74,17 +65,17 @@ final class TrainCommand {
     static final float SAMPLE_GUIDANCE = 3f;
 
     /** The checkpoint's file name in the output directory. */
-    static final String CHECKPOINT = "checkpoint.safetensors";
+    static final String CHECKPOINT = TrainingRun.CHECKPOINT;
     /** The model file's name in the output directory. */
     static final String MODEL = "model.safetensors";
     /** The loss curve's file name in the output directory. */
-    static final String LOSS_PNG = "loss.png";
+    static final String LOSS_PNG = TrainingRun.LOSS_PNG;
     /** The loss table's file name in the output directory. */
-    static final String LOSSES_CSV = "losses.csv";
+    static final String LOSSES_CSV = TrainingRun.LOSSES_CSV;
     /** The sample grids' directory in the output directory. */
     static final String SAMPLES = "samples";
     /** The run description's file name in the output directory. */
-    static final String RUN_INFO = "run.properties";
+    static final String RUN_INFO = TrainingRun.RUN_INFO;
 
     /** The command line of {@code train}. */
     static final CliCommand COMMAND = CliCommand.named("train",
@@ -110,8 +101,8 @@ final class TrainCommand {
             .backend()
             .build();
 
-    static final int LOSS_PLOT_WIDTH = 800;
-    static final int LOSS_PLOT_HEIGHT = 400;
+    static final int LOSS_PLOT_WIDTH = TrainingRun.LOSS_PLOT_WIDTH;
+    static final int LOSS_PLOT_HEIGHT = TrainingRun.LOSS_PLOT_HEIGHT;
     /** The title of {@link #LOSS_PNG}; its axes are "step" and "loss (log scale)". */
     static final String LOSS_TITLE = "train: loss per step";
     private static final long SAMPLE_SEED_SALT = 0x5A3D1E5L;
@@ -159,13 +150,7 @@ final class TrainCommand {
      */
     static Settings parse(Options o) {
         boolean resume = o.flag("resume");
-        if (resume) {
-            for (String fixed : List.of("model", "batch", "lr", "seed")) {
-                if (o.has(fixed)) {
-                    throw new UsageException("--" + fixed + " cannot be combined with --resume: the checkpoint fixes it");
-                }
-            }
-        }
+        TrainingRun.rejectFixed(o, List.of("model", "batch", "lr", "seed"), "checkpoint");
         return new Settings(
                 o.path("out", DEFAULT_OUT),
                 resume,
@@ -219,15 +204,16 @@ final class TrainCommand {
     }
 
     /**
-     * A run ready to train: the trainer, where it came from and the data it trains on.
+     * A run ready to train: its directory, the trainer, where it came from and the data it trains on.
      *
+     * @param files     the output directory and its files
      * @param trainer   the trainer, new or resumed
      * @param modelName the U-Net size, {@code custom} if a resumed run does not say
      * @param dataDir   the directory of IDX files
      * @param split     the split trained on
      * @param images    the number of training images
      */
-    private record Run(Trainer trainer, String modelName, Path dataDir, String split, int images) {
+    private record Run(TrainingRun files, Trainer trainer, String modelName, Path dataDir, String split, int images) {
     }
 
     /**
@@ -257,22 +243,18 @@ final class TrainCommand {
         extra.put(ModelFile.CLASS_NAMES, String.join(",", FashionMnist.CLASS_NAMES));
 
         long first = trainer.completedSteps();
-        double[] losses = new double[total];
-        Arrays.fill(losses, Double.NaN);
-        if (first > 0) {
-            readLosses(s.out().resolve(LOSSES_CSV), losses, first);
-        }
-        train(trainer, s, sampleEvery, losses, extra, report);
+        double[][] losses = run.files().losses(total, first);
+        train(run.files(), trainer, s, sampleEvery, losses, extra, report);
         report.summary(trainer.completedSteps() - first);
-        return new Result(trainer.completedSteps(), Arrays.copyOf(losses, (int) trainer.completedSteps()), s.out());
+        return new Result(trainer.completedSteps(), Arrays.copyOf(losses[0], (int) trainer.completedSteps()), s.out());
     }
 
     /**
      * The training loop: steps until the planned total, saving every {@code --checkpoint-every}
      * steps and sampling a grid every {@code sampleEvery} steps, and at the end.
      */
-    private static void train(Trainer trainer, Settings s, int sampleEvery, double[] losses, Map<String, String> extra,
-                              TrainReport report) throws IOException {
+    private static void train(TrainingRun files, Trainer trainer, Settings s, int sampleEvery, double[][] losses,
+                              Map<String, String> extra, TrainReport report) throws IOException {
         Path dir = s.out();
         int total = trainer.config().steps();
         report.start(total);
@@ -286,11 +268,11 @@ final class TrainCommand {
                 throw e;
             }
             int step = (int) r.step();
-            losses[step - 1] = r.loss();
+            losses[0][step - 1] = r.loss();
             report.step(step, r.loss(), System.nanoTime() - t0);
             boolean last = step == total;
             if (step % s.checkpointEvery() == 0 || last) {
-                save(trainer, dir, losses, extra);
+                save(files, trainer, losses, extra);
                 report.saved(step);
             }
             if ((sampleEvery > 0 && step % sampleEvery == 0) || last) {
@@ -310,8 +292,8 @@ final class TrainCommand {
      */
     private static Run open(Settings s, PrintStream out) throws IOException {
         Path dir = s.out();
-        Path checkpoint = dir.resolve(CHECKPOINT);
-        Properties recorded = recordedRun(s);
+        TrainingRun files = new TrainingRun(dir, s.resume(), "training run", LOSS_TITLE, LossTable.LOSS);
+        Properties recorded = files.recordedRun("; delete it and resume with --data and --split");
         boolean sameData = s.data() == null && recorded.getProperty("data") != null;
         Path dataDir = s.data() != null ? s.data() : sameData ? Path.of(recorded.getProperty("data")) : FashionMnist.DEFAULT_DIR;
         String split = s.split() != null ? s.split()
@@ -323,53 +305,20 @@ final class TrainCommand {
                     + "; the U-Net needs square images");
         }
         if (!s.resume()) {
-            return newRun(s, images, dataDir, split);
+            return newRun(files, s, images, dataDir, split);
         }
-        String expected = recorded.getProperty("images");
-        if (expected != null && !expected.equals(Integer.toString(images.size()))) {
-            throw new DemoException("the run in " + dir + " trains on " + expected + " images (" + recorded.getProperty("data")
-                    + ", split " + recorded.getProperty("split") + ") but " + dataDir + " (split " + split + ") has "
-                    + images.size() + "; resume with the same --data and --split");
-        }
-        Trainer trainer = resume(checkpoint, new FashionMnistData(images), s.steps(), dir);
-        out.printf(Locale.ROOT, "resuming %s at step %d of %d%n", checkpoint, trainer.completedSteps(),
-                trainer.config().steps());
-        return new Run(trainer, recorded.getProperty("model", "custom"), dataDir, split, images.size());
-    }
-
-    /**
-     * Checks that the output directory fits the request (a run to resume, or none to overwrite)
-     * and returns what {@link #RUN_INFO} says about the run to resume, if anything.
-     */
-    private static Properties recordedRun(Settings s) throws IOException {
-        Path dir = s.out();
-        Path checkpoint = dir.resolve(CHECKPOINT);
-        Properties recorded = new Properties();
-        if (!s.resume()) {
-            if (Files.exists(checkpoint)) {
-                throw new DemoException(dir + " already holds a training run (" + checkpoint + "); continue it with"
-                        + " --resume (and --steps to extend it), or pass another --out");
-            }
-            return recorded;
-        }
-        if (!Files.exists(checkpoint)) {
-            throw new DemoException("--resume: there is no checkpoint " + checkpoint
-                    + " to continue from; start a new run without --resume");
-        }
-        Path info = dir.resolve(RUN_INFO);
-        if (Files.exists(info)) {
-            try (Reader r = Files.newBufferedReader(info, StandardCharsets.UTF_8)) {
-                recorded.load(r);
-            } catch (CharacterCodingException | IllegalArgumentException e) {
-                throw new FileFormatException(info, "is not a properties file of a training run ("
-                        + e.getMessage() + "); delete it and resume with --data and --split", e);
-            }
-        }
-        return recorded;
+        files.requireSame("images", Integer.toString(images.size()), (expected, actual) -> "the run in " + dir
+                + " trains on " + expected + " images (" + recorded.getProperty("data") + ", split "
+                + recorded.getProperty("split") + ") but " + dataDir + " (split " + split + ") has " + actual
+                + "; resume with the same --data and --split");
+        Trainer trainer = resume(files, new FashionMnistData(images), s.steps());
+        out.println(files.resuming(trainer.completedSteps(), trainer.config().steps()));
+        return new Run(files, trainer, recorded.getProperty("model", "custom"), dataDir, split, images.size());
     }
 
     /** Builds a new model for the data and records the data in {@link #RUN_INFO}, for {@code --resume}. */
-    private static Run newRun(Settings s, FashionMnist images, Path dataDir, String split) throws IOException {
+    private static Run newRun(TrainingRun files, Settings s, FashionMnist images, Path dataDir, String split)
+            throws IOException {
         UNetConfig config;
         try {
             config = s.model().config(images.height(), 1, FashionMnist.CLASS_NAMES.size());
@@ -381,19 +330,13 @@ final class TrainCommand {
             throw new DemoException("--batch " + s.batch() + " is larger than the data set (" + images.size() + " images)");
         }
         Trainer trainer = new Trainer(new UNet(config, new Rng(s.seed())), trainConfig(s), new FashionMnistData(images));
-        Files.createDirectories(s.out());
-        Properties info = new Properties();
-        info.setProperty("data", dataDir.toString());
-        info.setProperty("split", split);
-        info.setProperty("images", Integer.toString(images.size()));
-        info.setProperty("model", s.model().id());
-        StringWriter text = new StringWriter();
-        info.store(text, "mini-diffusion training run");
-        AtomicFiles.write(s.out().resolve(RUN_INFO), text.toString().getBytes(StandardCharsets.UTF_8));
-        return new Run(trainer, s.model().id(), dataDir, split, images.size());
+        files.record("mini-diffusion training run", Map.of("data", dataDir.toString(), "split", split,
+                "images", Integer.toString(images.size()), "model", s.model().id()));
+        return new Run(files, trainer, s.model().id(), dataDir, split, images.size());
     }
 
-    private static Trainer resume(Path checkpoint, TrainingData data, int steps, Path dir) throws IOException {
+    private static Trainer resume(TrainingRun files, TrainingData data, int steps) throws IOException {
+        Path checkpoint = files.checkpoint();
         Trainer trainer;
         try {
             trainer = TrainingCheckpoints.resume(checkpoint, data, steps);
@@ -402,15 +345,7 @@ final class TrainCommand {
         } catch (IllegalArgumentException e) {
             throw new DemoException(checkpoint + " is not a usable training checkpoint: " + e.getMessage(), e);
         }
-        long completed = trainer.completedSteps();
-        if (steps > 0 && steps <= completed) {
-            throw new DemoException("the run in " + dir + " has already done " + completed + " steps; pass --steps"
-                    + " greater than " + completed + " to train further");
-        }
-        if (completed >= trainer.config().steps()) {
-            throw new DemoException("the run in " + dir + " has finished its " + completed + " steps; pass --steps"
-                    + " greater than " + completed + " to train further");
-        }
+        files.checkSteps(trainer.completedSteps(), trainer.config().steps(), steps, null);
         return trainer;
     }
 
@@ -451,16 +386,14 @@ final class TrainCommand {
         }
     }
 
-    /** Saves the checkpoint, the model file, the loss table and the loss curve, in that order. */
-    private static void save(Trainer trainer, Path dir, double[] losses, Map<String, String> extra) throws IOException {
+    /** Saves the checkpoint, the loss table, the model file and the loss curve, in that order. */
+    private static void save(TrainingRun files, Trainer trainer, double[][] losses, Map<String, String> extra)
+            throws IOException {
         long step = trainer.completedSteps();
-        TrainingCheckpoints.save(trainer, dir.resolve(CHECKPOINT));
-        writeLosses(dir.resolve(LOSSES_CSV), losses, step);
-        ModelFile.write(dir.resolve(MODEL), trainer.emaModel(), trainer.config(), step, extra);
-        double[] upToNow = Arrays.copyOf(losses, (int) step);
-        if (Arrays.stream(upToNow).anyMatch(Double::isFinite)) {
-            Plot.lossCurve(dir.resolve(LOSS_PNG), upToNow, LOSS_PLOT_WIDTH, LOSS_PLOT_HEIGHT, LOSS_TITLE);
-        }
+        TrainingCheckpoints.save(trainer, files.checkpoint());
+        files.writeLosses(losses, step);
+        ModelFile.write(files.dir().resolve(MODEL), trainer.emaModel(), trainer.config(), step, extra);
+        files.plotLosses(losses[0], step);
     }
 
     /**
@@ -482,67 +415,5 @@ final class TrainCommand {
                 SAMPLE_GUIDANCE, config.seed() ^ SAMPLE_SEED_SALT, labels.length, (done, total) -> { });
         Files.createDirectories(png.toAbsolutePath().getParent());
         Images.writePng(png, Sampling.classGrid(images, labels, classes));
-    }
-
-    /**
-     * Writes the losses of steps {@code 1..steps} as {@code step,loss} lines, atomically.
-     *
-     * @param file   the CSV file
-     * @param losses the loss of each step, indexed from 0
-     * @param steps  the number of steps to write
-     * @throws IOException if writing fails
-     */
-    static void writeLosses(Path file, double[] losses, long steps) throws IOException {
-        StringBuilder csv = new StringBuilder("step,loss\n");
-        for (int i = 0; i < steps; i++) {
-            csv.append(i + 1).append(',').append(Double.isNaN(losses[i]) ? "" : Double.toString(losses[i])).append('\n');
-        }
-        AtomicFiles.write(file, csv.toString().getBytes(StandardCharsets.UTF_8));
-    }
-
-    /**
-     * Reads the losses of steps {@code 1..steps} written by {@link #writeLosses}; missing entries,
-     * and lines that are not {@code step,loss}, stay as they are.
-     *
-     * @param file   the CSV file, which need not exist
-     * @param losses receives the loss of step {@code s} at index {@code s - 1}
-     * @param steps  the last step to read
-     * @throws FileFormatException naming the file and line if it is not UTF-8 text
-     * @throws IOException         if the file exists but cannot be read
-     */
-    static void readLosses(Path file, double[] losses, long steps) throws IOException {
-        if (!Files.exists(file)) {
-            return;
-        }
-        List<String> lines = Files.readAllLines(file, StandardCharsets.ISO_8859_1); // any bytes: checked below
-        for (int n = 0; n < lines.size(); n++) {
-            String line = utf8(file, lines.get(n), n + 1);
-            int comma = line.indexOf(',');
-            if (comma <= 0) {
-                continue;
-            }
-            try {
-                long step = Long.parseLong(line.substring(0, comma).trim());
-                String value = line.substring(comma + 1).trim();
-                if (step >= 1 && step <= steps && step <= losses.length && !value.isEmpty()) {
-                    losses[(int) step - 1] = Double.parseDouble(value);
-                }
-            } catch (NumberFormatException e) {
-                // the header or a damaged line: skip it
-            }
-        }
-    }
-
-    /** Decodes one line read as ISO-8859-1 (one char per byte) as UTF-8, or explains why it is not text. */
-    private static String utf8(Path file, String latin1, int lineNumber) throws FileFormatException {
-        byte[] bytes = latin1.getBytes(StandardCharsets.ISO_8859_1);
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            throw new FileFormatException(file, "line " + lineNumber + " is not UTF-8 text; this file holds the"
-                    + " loss of each step as 'step,loss' lines: restore it, or delete it to resume without the"
-                    + " earlier losses in " + LOSS_PNG, e);
-        }
     }
 }

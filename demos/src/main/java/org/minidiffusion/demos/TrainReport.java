@@ -13,21 +13,14 @@ import org.minidiffusion.io.FashionMnist;
 
 /**
  * What {@code train} tells the user: the plan, a progress bar with the mean loss and speed over
- * the last {@value #WINDOW} steps, a line per checkpoint and sample grid, and a summary with the
- * files written.
+ * the last {@value StepProgress#WINDOW} steps, a line per checkpoint and sample grid, and a summary
+ * with the files written.
  */
 final class TrainReport {
-    /** The steps over which the progress bar averages the loss and the speed. */
-    static final int WINDOW = 50;
-
     private final PrintStream out;
     private final Path dir;
     private final TrainConfig config;
-    private final double[] windowLoss = new double[WINDOW];
-    private final long[] windowNanos = new long[WINDOW];
-    private ProgressBar bar;
-    private int seen;
-    private long trainNanos;
+    private final StepProgress progress;
     private long started;
 
     /**
@@ -41,6 +34,7 @@ final class TrainReport {
         this.out = out;
         this.dir = dir;
         this.config = config;
+        this.progress = new StepProgress(out, null, 1);
     }
 
     /**
@@ -78,7 +72,7 @@ final class TrainReport {
      * @param total the step the run ends at
      */
     void start(int total) {
-        bar = new ProgressBar(out, ProgressBar.isTerminal(out), "step", total, Math.min(100, ProgressBar.every(total, 20)));
+        progress.start(total);
         started = System.nanoTime();
     }
 
@@ -90,15 +84,9 @@ final class TrainReport {
      * @param nanos the time it took
      */
     void step(int step, double loss, long nanos) {
-        trainNanos += nanos;
-        windowLoss[seen % WINDOW] = loss;
-        windowNanos[seen % WINDOW] = nanos;
-        seen++;
-        int n = Math.min(seen, WINDOW);
-        double meanLoss = Arrays.stream(windowLoss, 0, n).average().orElse(Double.NaN);
-        double secondsPerStep = Arrays.stream(windowNanos, 0, n).average().orElse(Double.NaN) / 1e9;
-        bar.update(step, secondsPerStep, String.format(Locale.ROOT, "loss %.4f  %.1f img/s", meanLoss,
-                config.batchSize() / secondsPerStep));
+        progress.record(nanos, loss);
+        progress.update(step, String.format(Locale.ROOT, "loss %.4f  %.1f img/s", progress.mean(0),
+                config.batchSize() / progress.secondsPerStep()));
     }
 
     /**
@@ -107,7 +95,7 @@ final class TrainReport {
      * @param step the step saved
      */
     void saved(int step) {
-        bar.println("step " + step + ": saved " + TrainCommand.CHECKPOINT + ", " + TrainCommand.MODEL + ", "
+        progress.line("step " + step + ": saved " + TrainCommand.CHECKPOINT + ", " + TrainCommand.MODEL + ", "
                 + TrainCommand.LOSS_PNG + " and " + TrainCommand.LOSSES_CSV);
     }
 
@@ -119,7 +107,7 @@ final class TrainReport {
      * @param png  the grid's file
      */
     void sampling(int step, UNetConfig unet, Path png) {
-        bar.println("step " + step + ": sampling " + Math.max(1, unet.numClasses()) * TrainCommand.SAMPLE_COLUMNS
+        progress.line("step " + step + ": sampling " + Math.max(1, unet.numClasses()) * TrainCommand.SAMPLE_COLUMNS
                 + " images from the EMA weights for " + dir.relativize(png) + " ...");
     }
 
@@ -132,14 +120,14 @@ final class TrainReport {
      * @param nanos       the time sampling took
      */
     void sampled(int step, Path png, int sampleSteps, long nanos) {
-        bar.println(String.format(Locale.ROOT, "step %d: wrote %s (DDIM, %d step%s, guidance %s, %.1f s)", step,
+        progress.line(String.format(Locale.ROOT, "step %d: wrote %s (DDIM, %d step%s, guidance %s, %.1f s)", step,
                 dir.relativize(png), sampleSteps, sampleSteps == 1 ? "" : "s", TrainCommand.SAMPLE_GUIDANCE,
                 nanos / 1e9));
     }
 
     /** Ends the progress bar, after the last step or a failure. */
     void stop() {
-        bar.finish();
+        progress.stop();
     }
 
     /**
@@ -148,7 +136,7 @@ final class TrainReport {
      * @param done the steps done in this run (after a resume, only the new ones)
      */
     void summary(long done) {
-        double seconds = trainNanos / 1e9;
+        double seconds = progress.trainNanos() / 1e9;
         if (done > 0) {
             out.printf(Locale.ROOT, "trained %d steps in %s (%.1f img/s, %.2f s per step; %s in all with checkpoints and"
                             + " samples)%n", done, ProgressBar.duration(seconds), done * config.batchSize() / seconds,

@@ -1,18 +1,11 @@
 package org.minidiffusion.demos;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.io.Reader;
-import java.io.StringWriter;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,9 +17,7 @@ import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.Tensor;
 import org.minidiffusion.io.AtomicFiles;
 import org.minidiffusion.io.FashionMnist;
-import org.minidiffusion.io.FileFormatException;
 import org.minidiffusion.io.Images;
-import org.minidiffusion.io.Plot;
 import org.minidiffusion.io.Safetensors;
 import org.minidiffusion.io.SafetensorsFile;
 import org.minidiffusion.vae.AutoencoderKL;
@@ -104,15 +95,15 @@ final class VaeTrainCommand {
     static final int GRID_COLUMNS = 8;
 
     /** The checkpoint's file name in the output directory. */
-    static final String CHECKPOINT = "checkpoint.safetensors";
+    static final String CHECKPOINT = TrainingRun.CHECKPOINT;
     /** The loss table's file name. */
-    static final String LOSSES_CSV = "losses.csv";
+    static final String LOSSES_CSV = TrainingRun.LOSSES_CSV;
     /** The loss curve's file name. */
-    static final String LOSS_PNG = "loss.png";
+    static final String LOSS_PNG = TrainingRun.LOSS_PNG;
     /** The log's file name. */
-    static final String LOG = "train.log";
+    static final String LOG = TrainingRun.LOG;
     /** The run description's file name. */
-    static final String RUN_INFO = "run.properties";
+    static final String RUN_INFO = TrainingRun.RUN_INFO;
     /** The directory of the trained autoencoder, as diffusers lays it out. */
     static final String MODEL_DIR = "vae";
     /** The config's file name in {@link #MODEL_DIR}. */
@@ -149,12 +140,13 @@ final class VaeTrainCommand {
             .backend()
             .build();
 
-    static final int LOSS_PLOT_WIDTH = 800;
-    static final int LOSS_PLOT_HEIGHT = 400;
+    static final int LOSS_PLOT_WIDTH = TrainingRun.LOSS_PLOT_WIDTH;
+    static final int LOSS_PLOT_HEIGHT = TrainingRun.LOSS_PLOT_HEIGHT;
     /** The title of {@link #LOSS_PNG}; its axes are "step" and "loss (log scale)". */
     static final String LOSS_TITLE = "train-vae: loss per step";
     private static final long STATS_SEED_SALT = 0x1A7E47L;
-    private static final String CSV_HEADER = "step,loss,mse,kl";
+    /** The layout of {@link #LOSSES_CSV}; a line that is not UTF-8 is reported by the file's name alone. */
+    static final LossTable LOSS_TABLE = new LossTable("step,loss,mse,kl", false);
 
     private VaeTrainCommand() {
     }
@@ -213,13 +205,7 @@ final class VaeTrainCommand {
      */
     static Settings parse(Options o) {
         boolean resume = o.flag("resume");
-        if (resume) {
-            for (String fixed : List.of("size", "batch", "lr", "beta", "seed")) {
-                if (o.has(fixed)) {
-                    throw new UsageException("--" + fixed + " cannot be combined with --resume: the checkpoint fixes it");
-                }
-            }
-        }
+        TrainingRun.rejectFixed(o, List.of("size", "batch", "lr", "beta", "seed"), "checkpoint");
         return new Settings(
                 o.path("out", DEFAULT_OUT),
                 resume,
@@ -279,15 +265,17 @@ final class VaeTrainCommand {
     }
 
     /**
-     * A run ready to train: the trainer, the data, and where they came from.
+     * A run ready to train: its directory, the trainer, the data, and where they came from.
      *
+     * @param files   the output directory and its files
      * @param trainer the trainer, new or resumed
      * @param size    the size's name, {@code custom} if a resumed run does not say
      * @param dataDir the directory of IDX files
      * @param train   the training split, padded
      * @param test    the test split, padded
      */
-    private record Run(AutoencoderKLTrainer trainer, String size, Path dataDir, PaddedImages train, PaddedImages test) {
+    private record Run(TrainingRun files, AutoencoderKLTrainer trainer, String size, Path dataDir, PaddedImages train,
+                       PaddedImages test) {
     }
 
     /**
@@ -306,21 +294,14 @@ final class VaeTrainCommand {
         AutoencoderKLTrainer trainer = run.trainer();
         int total = trainer.config().steps();
         long first = trainer.completedSteps();
-        double[][] curves = new double[3][total]; // loss, mse, kl of each step
-        for (double[] c : curves) {
-            Arrays.fill(c, Double.NaN);
-        }
-        if (first > 0) {
-            readLosses(s.out().resolve(LOSSES_CSV), curves, first);
-        }
-        try (PrintStream log = openLog(s.out())) {
+        double[][] curves = run.files().losses(total, first); // loss, mse, kl of each step
+        try (PrintStream log = run.files().openLog()) {
             VaeTrainReport report = new VaeTrainReport(out, log, s.out(), trainer.config());
             report.plan(run.size(), trainer.model(), run.train().size(), run.test().size(),
                     Math.min(s.evalImages(), run.test().size()), run.dataDir(), s.checkpointEvery(), first);
-            train(trainer, s, curves, report);
+            train(run.files(), trainer, s, curves, report);
             if (trainer.completedSteps() < total) {
-                report.line(String.format(Locale.ROOT, "stopped after step %d of %d as --stop-after asked; continue"
-                        + " with: train-vae --resume --out %s", trainer.completedSteps(), total, s.out()));
+                report.line(run.files().stopped("train-vae", trainer.completedSteps(), total));
                 return new Result(trainer.completedSteps(), Arrays.copyOf(curves[0], (int) trainer.completedSteps()),
                         trainer.model().config(), null, s.out());
             }
@@ -342,18 +323,14 @@ final class VaeTrainCommand {
     }
 
     /** The training loop: steps until the planned total, saving every {@code --checkpoint-every} steps and at the end. */
-    private static void train(AutoencoderKLTrainer trainer, Settings s, double[][] curves, VaeTrainReport report)
-            throws IOException {
+    private static void train(TrainingRun files, AutoencoderKLTrainer trainer, Settings s, double[][] curves,
+                              VaeTrainReport report) throws IOException {
         int total = trainer.config().steps();
         if (trainer.completedSteps() >= total) {
             report.line("the run has done all its " + total + " steps; measuring and exporting it again");
             return;
         }
-        int end = s.stopAfter() > 0 ? Math.min(total, s.stopAfter()) : total;
-        if (trainer.completedSteps() >= end) {
-            throw new DemoException("--stop-after " + s.stopAfter() + ": the run has already done "
-                    + trainer.completedSteps() + " steps");
-        }
+        int end = TrainingRun.endStep(trainer.completedSteps(), total, s.stopAfter());
         report.start(total);
         while (trainer.completedSteps() < end) {
             long t0 = System.nanoTime();
@@ -370,7 +347,7 @@ final class VaeTrainCommand {
             curves[2][step - 1] = r.kl();
             report.step(r, System.nanoTime() - t0);
             if (step % s.checkpointEvery() == 0 || step == end) {
-                save(trainer, s.out(), curves);
+                save(files, trainer, curves);
                 report.saved(step);
             }
         }
@@ -380,8 +357,8 @@ final class VaeTrainCommand {
     /** Opens the run {@code s} asks for: checks the output directory, loads both splits, and resumes or starts. */
     private static Run open(Settings s, PrintStream out) throws IOException {
         Path dir = s.out();
-        Path checkpoint = dir.resolve(CHECKPOINT);
-        Properties recorded = recordedRun(s);
+        TrainingRun files = new TrainingRun(dir, s.resume(), "training run", LOSS_TITLE, LOSS_TABLE);
+        Properties recorded = files.recordedRun("; delete it and resume with --data");
         Path dataDir = s.data() != null ? s.data()
                 : recorded.getProperty("data") != null ? Path.of(recorded.getProperty("data")) : DEFAULT_DATA;
         PaddedImages train = new PaddedImages(loadSplit(dataDir, FashionMnist.TRAIN_SPLIT));
@@ -391,53 +368,19 @@ final class VaeTrainCommand {
                     + train.data().width() + " but the test images " + test.data().height() + "x" + test.data().width());
         }
         if (!s.resume()) {
-            return newRun(s, train, test, dataDir);
+            return newRun(files, s, train, test, dataDir);
         }
-        String expected = recorded.getProperty("train_images");
-        if (expected != null && !expected.equals(Integer.toString(train.size()))) {
-            throw new DemoException("the run in " + dir + " trains on " + expected + " images of "
-                    + recorded.getProperty("data") + " but " + dataDir + " has " + train.size()
-                    + "; resume with the same --data");
-        }
-        AutoencoderKLTrainer trainer = resume(checkpoint, train, s.steps(), dir);
-        out.printf(Locale.ROOT, "resuming %s at step %d of %d%n", checkpoint, trainer.completedSteps(),
-                trainer.config().steps());
-        return new Run(trainer, recorded.getProperty("size", "custom"), dataDir, train, test);
-    }
-
-    /**
-     * Checks that the output directory fits the request (a run to resume, or none to overwrite)
-     * and returns what {@link #RUN_INFO} says about the run to resume, if anything.
-     */
-    private static Properties recordedRun(Settings s) throws IOException {
-        Path dir = s.out();
-        Path checkpoint = dir.resolve(CHECKPOINT);
-        Properties recorded = new Properties();
-        if (!s.resume()) {
-            if (Files.exists(checkpoint)) {
-                throw new DemoException(dir + " already holds a training run (" + checkpoint + "); continue it with"
-                        + " --resume (and --steps to extend it), or pass another --out");
-            }
-            return recorded;
-        }
-        if (!Files.exists(checkpoint)) {
-            throw new DemoException("--resume: there is no checkpoint " + checkpoint
-                    + " to continue from; start a new run without --resume");
-        }
-        Path info = dir.resolve(RUN_INFO);
-        if (Files.exists(info)) {
-            try (Reader r = Files.newBufferedReader(info, StandardCharsets.UTF_8)) {
-                recorded.load(r);
-            } catch (CharacterCodingException | IllegalArgumentException e) {
-                throw new FileFormatException(info, "is not a properties file of a training run ("
-                        + e.getMessage() + "); delete it and resume with --data", e);
-            }
-        }
-        return recorded;
+        files.requireSame("train_images", Integer.toString(train.size()), (expected, actual) -> "the run in " + dir
+                + " trains on " + expected + " images of " + recorded.getProperty("data") + " but " + dataDir + " has "
+                + actual + "; resume with the same --data");
+        AutoencoderKLTrainer trainer = resume(files, train, s.steps());
+        out.println(files.resuming(trainer.completedSteps(), trainer.config().steps()));
+        return new Run(files, trainer, recorded.getProperty("size", "custom"), dataDir, train, test);
     }
 
     /** Builds a new autoencoder for the data and records the data in {@link #RUN_INFO}, for {@code --resume}. */
-    private static Run newRun(Settings s, PaddedImages train, PaddedImages test, Path dataDir) throws IOException {
+    private static Run newRun(TrainingRun files, Settings s, PaddedImages train, PaddedImages test, Path dataDir)
+            throws IOException {
         if (train.size() < s.batch()) {
             throw new DemoException("--batch " + s.batch() + " is larger than the training split (" + train.size()
                     + " images)");
@@ -447,20 +390,14 @@ final class VaeTrainCommand {
         VaeTrainConfig trainConfig = VaeTrainConfig.of(s.steps(), s.batch(), s.lr(), s.beta(), s.seed());
         AutoencoderKLTrainer trainer = new AutoencoderKLTrainer(new AutoencoderKL(config, new Rng(s.seed())),
                 trainConfig, train);
-        Files.createDirectories(s.out());
-        Properties info = new Properties();
-        info.setProperty("data", dataDir.toString());
-        info.setProperty("train_images", Integer.toString(train.size()));
-        info.setProperty("test_images", Integer.toString(test.size()));
-        info.setProperty("size", s.size().id());
-        StringWriter text = new StringWriter();
-        info.store(text, "mini-diffusion autoencoder training run");
-        AtomicFiles.write(s.out().resolve(RUN_INFO), text.toString().getBytes(StandardCharsets.UTF_8));
-        return new Run(trainer, s.size().id(), dataDir, train, test);
+        files.record("mini-diffusion autoencoder training run", Map.of("data", dataDir.toString(),
+                "train_images", Integer.toString(train.size()), "test_images", Integer.toString(test.size()),
+                "size", s.size().id()));
+        return new Run(files, trainer, s.size().id(), dataDir, train, test);
     }
 
-    private static AutoencoderKLTrainer resume(Path checkpoint, PaddedImages data, int steps, Path dir)
-            throws IOException {
+    private static AutoencoderKLTrainer resume(TrainingRun files, PaddedImages data, int steps) throws IOException {
+        Path checkpoint = files.checkpoint();
         AutoencoderKLTrainer trainer;
         try {
             SafetensorsFile f = Safetensors.read(checkpoint);
@@ -471,11 +408,7 @@ final class VaeTrainCommand {
         } catch (IllegalArgumentException e) {
             throw new DemoException(checkpoint + " is not a usable autoencoder training checkpoint: " + e.getMessage(), e);
         }
-        long completed = trainer.completedSteps();
-        if (steps > 0 && steps <= completed) {
-            throw new DemoException("the run in " + dir + " has already done " + completed + " steps; pass --steps"
-                    + " greater than " + completed + " to train further, or no --steps to measure and export it again");
-        }
+        files.checkSteps(trainer.completedSteps(), trainer.config().steps(), steps, "measure and export it again");
         return trainer;
     }
 
@@ -596,87 +529,10 @@ final class VaeTrainCommand {
     }
 
     /** Saves the checkpoint, the loss table and the loss curve, in that order. */
-    private static void save(AutoencoderKLTrainer trainer, Path dir, double[][] curves) throws IOException {
-        long step = trainer.completedSteps();
-        Path file = dir.resolve(CHECKPOINT);
+    private static void save(TrainingRun files, AutoencoderKLTrainer trainer, double[][] curves) throws IOException {
+        Path file = files.checkpoint();
         AutoencoderKLTrainer.State state = trainer.checkpoint(file.toString());
         Safetensors.write(file, state.tensors(), state.metadata());
-        writeLosses(dir.resolve(LOSSES_CSV), curves, step);
-        double[] upToNow = Arrays.copyOf(curves[0], (int) step);
-        if (Arrays.stream(upToNow).anyMatch(Double::isFinite)) {
-            Plot.lossCurve(dir.resolve(LOSS_PNG), upToNow, LOSS_PLOT_WIDTH, LOSS_PLOT_HEIGHT, LOSS_TITLE);
-        }
-    }
-
-    private static PrintStream openLog(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        OutputStream file = Files.newOutputStream(dir.resolve(LOG), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        return new PrintStream(file, true, StandardCharsets.UTF_8);
-    }
-
-    /**
-     * Writes the loss, MSE and KL term of steps {@code 1..steps} as {@code step,loss,mse,kl} lines, atomically.
-     *
-     * @param file   the CSV file
-     * @param curves the loss, MSE and KL of each step, indexed from 0
-     * @param steps  the number of steps to write
-     * @throws IOException if writing fails
-     */
-    static void writeLosses(Path file, double[][] curves, long steps) throws IOException {
-        StringBuilder csv = new StringBuilder(CSV_HEADER).append('\n');
-        for (int i = 0; i < steps; i++) {
-            csv.append(i + 1);
-            for (double[] c : curves) {
-                csv.append(',').append(Double.isNaN(c[i]) ? "" : Double.toString(c[i]));
-            }
-            csv.append('\n');
-        }
-        AtomicFiles.write(file, csv.toString().getBytes(StandardCharsets.UTF_8));
-    }
-
-    /**
-     * Reads the values of steps {@code 1..steps} written by {@link #writeLosses}; missing entries
-     * and lines that are not {@code step,loss,mse,kl} stay as they are.
-     *
-     * @param file   the CSV file, which need not exist
-     * @param curves receives the values of step {@code s} at index {@code s - 1}
-     * @param steps  the last step to read
-     * @throws FileFormatException if the file is not UTF-8 text
-     * @throws IOException         if the file exists but cannot be read
-     */
-    static void readLosses(Path file, double[][] curves, long steps) throws IOException {
-        if (!Files.exists(file)) {
-            return;
-        }
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(Files.readAllBytes(file)))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            throw new FileFormatException(file, "is not UTF-8 text; this file holds the loss of each step as '"
-                    + CSV_HEADER + "' lines: restore it, or delete it to resume without the earlier losses in "
-                    + LOSS_PNG, e);
-        }
-        for (String line : text.split("\n")) {
-            String[] cells = line.split(",", -1);
-            if (cells.length != curves.length + 1) {
-                continue;
-            }
-            try {
-                long step = Long.parseLong(cells[0].trim());
-                if (step < 1 || step > steps || step > curves[0].length) {
-                    continue;
-                }
-                for (int c = 0; c < curves.length; c++) {
-                    String v = cells[c + 1].trim();
-                    if (!v.isEmpty()) {
-                        curves[c][(int) step - 1] = Double.parseDouble(v);
-                    }
-                }
-            } catch (NumberFormatException e) {
-                // the header or a damaged line: skip it
-            }
-        }
+        files.saveLosses(curves, trainer.completedSteps());
     }
 }

@@ -14,24 +14,17 @@ import org.minidiffusion.vae.VaeTrainConfig;
 
 /**
  * What {@code train-vae} tells the user, on the console and in the run's log: the plan, a progress
- * bar with the mean loss, MSE, KL term and speed over the last {@value #WINDOW} steps, a line per
+ * bar with the mean loss, MSE, KL term and speed over the last {@value StepProgress#WINDOW} steps, a line per
  * checkpoint, the latent statistics, the test PSNR and the files written.
  *
  * <p>The log gets every line the console does, and the progress as a plain line every few steps.
  */
 final class VaeTrainReport {
-    /** The steps over which the progress bar averages. */
-    static final int WINDOW = 50;
-
     private final PrintStream out;
     private final PrintStream log;
     private final Path dir;
     private final VaeTrainConfig config;
-    private final double[][] window = new double[4][WINDOW]; // loss, mse, kl, nanos
-    private ProgressBar bar;
-    private ProgressBar logBar;
-    private int seen;
-    private long trainNanos;
+    private final StepProgress progress; // loss, mse, kl
     private final long started = System.nanoTime();
 
     /**
@@ -47,6 +40,7 @@ final class VaeTrainReport {
         this.log = log;
         this.dir = dir;
         this.config = config;
+        this.progress = new StepProgress(out, log, 3);
     }
 
     /**
@@ -55,12 +49,7 @@ final class VaeTrainReport {
      * @param text the line
      */
     void line(String text) {
-        if (bar != null) {
-            bar.println(text);
-        } else {
-            out.println(text);
-        }
-        log.println(text);
+        progress.line(text);
     }
 
     /**
@@ -104,9 +93,7 @@ final class VaeTrainReport {
      * @param total the step the run ends at
      */
     void start(int total) {
-        long every = Math.min(100, ProgressBar.every(total, 20));
-        bar = new ProgressBar(out, ProgressBar.isTerminal(out), "step", total, every);
-        logBar = new ProgressBar(log, false, "step", total, every);
+        progress.start(total);
     }
 
     /**
@@ -116,23 +103,15 @@ final class VaeTrainReport {
      * @param nanos the time it took
      */
     void step(AutoencoderKLTrainer.StepResult r, long nanos) {
-        trainNanos += nanos;
-        int slot = seen % WINDOW;
-        window[0][slot] = r.loss();
-        window[1][slot] = r.reconstruction();
-        window[2][slot] = r.kl();
-        window[3][slot] = nanos;
-        seen++;
-        int n = Math.min(seen, WINDOW);
-        double loss = Arrays.stream(window[0], 0, n).average().orElse(Double.NaN);
-        double mse = Arrays.stream(window[1], 0, n).average().orElse(Double.NaN);
-        double kl = Arrays.stream(window[2], 0, n).average().orElse(Double.NaN);
-        double secondsPerStep = Arrays.stream(window[3], 0, n).average().orElse(Double.NaN) / 1e9;
+        progress.record(nanos, r.loss(), r.reconstruction(), r.kl());
+        double loss = progress.mean(0);
+        double mse = progress.mean(1);
+        double kl = progress.mean(2);
+        double secondsPerStep = progress.secondsPerStep();
         // the MSE is on [-1, 1] pixels, four times that on [0, 1]; padded and with sampled latents
         String fields = String.format(Locale.ROOT, "loss %.5f  mse %.5f (%.1f dB)  kl %.1f  %.1f img/s", loss, mse,
                 Psnr.fromMse(mse / 4), kl, config.batchSize() / secondsPerStep);
-        bar.update(r.step(), secondsPerStep, fields);
-        logBar.update(r.step(), secondsPerStep, fields);
+        progress.update(r.step(), fields);
     }
 
     /**
@@ -143,14 +122,12 @@ final class VaeTrainReport {
     void saved(int step) {
         String text = "step " + step + ": saved " + VaeTrainCommand.CHECKPOINT + ", " + VaeTrainCommand.LOSS_PNG
                 + " and " + VaeTrainCommand.LOSSES_CSV;
-        bar.println(text);
-        log.println(text);
+        progress.line(text);
     }
 
     /** Ends the progress bar, after the last step or a failure. */
     void stop() {
-        bar.finish();
-        bar = null;
+        progress.stop();
     }
 
     /**
@@ -197,7 +174,7 @@ final class VaeTrainReport {
      * @param evaluation the test PSNR, or null
      */
     void summary(long done, VaeTrainCommand.Evaluation evaluation) {
-        double seconds = trainNanos / 1e9;
+        double seconds = progress.trainNanos() / 1e9;
         if (done > 0) {
             line(String.format(Locale.ROOT, "trained %d steps in %s (%.1f img/s, %.2f s per step; %s in all with"
                             + " checkpoints and measuring)", done, ProgressBar.duration(seconds),
