@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -222,6 +221,24 @@ final class Cli {
     }
 
     /**
+     * Prints the help of a command, or the top-level help: what {@code help} does when it is not the
+     * first argument (after {@code --verbose}, say), where it is rewritten before parsing.
+     *
+     * @param commands the arguments of {@code help}: none, or the command
+     * @param out      where the help goes
+     * @throws UsageException if the command is unknown
+     */
+    void printHelp(List<String> commands, PrintStream out) {
+        CommandLine target = commands.isEmpty() ? root : root.getSubcommands().get(commands.get(0));
+        if (target == null) {
+            throw new UsageException("unknown command '" + commands.get(0) + "'", UsageException.TOP_LEVEL);
+        }
+        PrintWriter writer = new PrintWriter(out, true);
+        target.usage(writer);
+        writer.flush();
+    }
+
+    /**
      * Returns the bash (and zsh, with {@code bashcompinit}) completion script of every command and option.
      *
      * @return the script
@@ -233,11 +250,11 @@ final class Cli {
     /**
      * Returns where to read more about a usage error: the command's {@code --help}, or the top-level one.
      *
-     * @param command the command, or null
+     * @param command the command, or null or {@link UsageException#TOP_LEVEL} for the top-level help
      * @return for example {@code see 'minidiffusion generate --help'}
      */
     static String helpHint(String command) {
-        return "see '" + NAME + (command == null ? "" : " " + command) + " --help'";
+        return "see '" + NAME + (command == null || command.isEmpty() ? "" : " " + command) + " --help'";
     }
 
     /**
@@ -279,14 +296,5 @@ final class Cli {
 
     private static String escape(String line) {
         return line.replace("%", "%%");
-    }
-
-    /**
-     * Returns the names of every command, for tests.
-     *
-     * @return the subcommands, in order
-     */
-    List<String> commands() {
-        return new ArrayList<>(root.getSubcommands().keySet());
     }
 }

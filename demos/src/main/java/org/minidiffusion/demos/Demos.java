@@ -165,6 +165,7 @@ public final class Demos {
         switch (in.command()) {
             case "backends" -> backends(out);
             case COMPLETION -> out.print(cli.completionScript());
+            case "help" -> cli.printHelp(in.arguments(), out);
             case "mlp" -> {
                 int steps = o.intValue("steps", MlpDemo.DEFAULT_STEPS, 0, 1_000_000);
                 MlpDemo.Config config = new MlpDemo.Config(steps, o.longValue("seed", MlpDemo.DEFAULT_SEED),

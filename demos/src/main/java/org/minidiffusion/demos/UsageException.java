@@ -7,7 +7,10 @@ package org.minidiffusion.demos;
 final class UsageException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    /** The command whose help to point to, or null for the top-level help or the command being run. */
+    /** The value of {@link #command()} that points to the top-level help, whatever command runs. */
+    static final String TOP_LEVEL = "";
+
+    /** The command whose help to point to, {@link #TOP_LEVEL}, or null for the command being run (if any). */
     private final String command;
 
     /**

@@ -71,6 +71,17 @@ class DemosTests {
     }
 
     @Test
+    void helpAfterTheVerboseOptionStillShowsTheHelp() {
+        assertEquals(0, run("generate", "--help"));
+        String expected = out();
+        out.reset();
+        assertEquals(0, run("--verbose", "help", "generate"));
+        assertEquals(expected, out());
+        assertEquals(2, run("--verbose", "help", "fly"));
+        assertTrue(err().startsWith("error: unknown command 'fly' (see 'minidiffusion --help')"), err());
+    }
+
+    @Test
     void theHelpOfACommandShowsItsDefaults() {
         assertEquals(0, run("generate", "--help"));
         assertTrue(out().contains("--steps=N") && out().contains("(default: " + GenerateCommand.DEFAULT_STEPS + ")"),
