@@ -177,7 +177,7 @@ final class ClassifierCommand {
         long nanos = 0;
         double accuracy = Double.NaN;
         for (int epoch = 0; epoch < epochs; epoch++) {
-            int[] order = permutation(train.size(), new Rng(s.seed() * 31 + epoch + 1));
+            int[] order = new Rng(s.seed() * 31 + epoch + 1).permutation(train.size());
             double lossSum = 0;
             long seen = 0;
             for (long b = 0; b < perEpoch && step < total; b++) {
@@ -226,20 +226,6 @@ final class ClassifierCommand {
         model.save(s.out(), meta);
         out.printf(Locale.ROOT, "test accuracy %.2f%%; wrote %s%n", 100 * accuracy, s.out());
         return new Result(model, accuracy, step, seconds);
-    }
-
-    private static int[] permutation(int n, Rng rng) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        return p;
     }
 
     private static FashionMnist load(Path dir, String split) throws IOException {

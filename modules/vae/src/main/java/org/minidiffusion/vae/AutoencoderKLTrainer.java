@@ -12,6 +12,7 @@ import org.minidiffusion.core.api.Shape;
 import org.minidiffusion.core.api.Tensor;
 import org.minidiffusion.nn.config.ConfigFileException;
 import org.minidiffusion.nn.optim.Adam;
+import org.minidiffusion.nn.optim.BatchOrder;
 import org.minidiffusion.nn.optim.LearningRateSchedule;
 
 /**
@@ -40,9 +41,8 @@ public final class AutoencoderKLTrainer {
     private final VaeObjective objective;
     private final Adam optimizer;
     private final LearningRateSchedule lr;
+    private final BatchOrder order;
     private long completed;
-    private int cachedEpoch = -1;
-    private int[] cachedOrder;
 
     /** The images to train on. */
     public interface Images {
@@ -116,6 +116,8 @@ public final class AutoencoderKLTrainer {
         this.vae = vae;
         this.config = config;
         this.data = data;
+        this.order = new BatchOrder(data.size(), config.batchSize(),
+                epoch -> mix(config.seed() ^ 0x5DEECE66DL, epoch));
         this.objective = new VaeObjective(config.beta());
         this.optimizer = Adam.adamW(vae.parameters(), config.learningRate(), config.weightDecay());
         this.lr = new LearningRateSchedule(config.learningRate(), config.learningRate() * FLOOR,
@@ -157,7 +159,7 @@ public final class AutoencoderKLTrainer {
      */
     public StepResult step() {
         long s = completed + 1;
-        Tensor x = data.batch(batchIndices(completed));           // (B, C, H, W) in [-1, 1]
+        Tensor x = data.batch(order.batch(completed));           // (B, C, H, W) in [-1, 1]
         VaeObjective.Terms t = objective.evaluate(vae, x, new Rng(mix(config.seed(), s)));
         double loss = t.loss().item();
         if (!Double.isFinite(loss)) {
@@ -174,36 +176,6 @@ public final class AutoencoderKLTrainer {
         optimizer.step();
         completed = s;
         return new StepResult(s, loss, reconstruction, kl, norm, rate);
-    }
-
-    /** Returns the data indices of the batch after {@code done} steps: epochs of seeded permutations. */
-    private int[] batchIndices(long done) {
-        int n = data.size();
-        int[] idx = new int[config.batchSize()];
-        for (int i = 0; i < idx.length; i++) {
-            long position = done * config.batchSize() + i;
-            idx[i] = epochOrder(position / n)[(int) (position % n)];
-        }
-        return idx;
-    }
-
-    private int[] epochOrder(long epoch) {
-        if (epoch != cachedEpoch) {
-            int[] order = new int[data.size()];
-            for (int i = 0; i < order.length; i++) {
-                order[i] = i;
-            }
-            Rng rng = new Rng(mix(config.seed() ^ 0x5DEECE66DL, epoch));
-            for (int i = order.length - 1; i > 0; i--) {              // Fisher-Yates
-                int j = rng.nextInt(i + 1);
-                int tmp = order[i];
-                order[i] = order[j];
-                order[j] = tmp;
-            }
-            cachedOrder = order;
-            cachedEpoch = (int) epoch;
-        }
-        return cachedOrder;
     }
 
     private static long mix(long seed, long step) {

@@ -66,6 +66,31 @@ public final class Rng {
     }
 
     /**
+     * Returns a uniformly random permutation of {@code 0, 1, ..., n − 1}: the Fisher-Yates shuffle
+     * in Durstenfeld's form, drawing {@code nextInt(i + 1)} for {@code i = n − 1} down to 1.
+     *
+     * @param n the length, zero or more
+     * @return a new array holding each of {@code 0 .. n − 1} once
+     * @throws IllegalArgumentException if {@code n < 0}
+     */
+    public int[] permutation(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("Rng.permutation: length must be zero or more, got " + n);
+        }
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = nextInt(i + 1);
+            int tmp = order[i];
+            order[i] = order[j];
+            order[j] = tmp;
+        }
+        return order;
+    }
+
+    /**
      * Returns a standard normal deviate.
      *
      * @return the value

@@ -14,6 +14,7 @@ import org.minidiffusion.diffusion.unet.UNet;
 import org.minidiffusion.diffusion.unet.UNetConfig;
 import org.minidiffusion.nn.Dropout;
 import org.minidiffusion.nn.optim.Adam;
+import org.minidiffusion.nn.optim.BatchOrder;
 import org.minidiffusion.nn.optim.Ema;
 import org.minidiffusion.nn.optim.LearningRateSchedule;
 
@@ -41,9 +42,8 @@ public final class Trainer {
     private final Adam optimizer;
     private final Ema ema;
     private final LearningRateSchedule lr;
+    private final BatchOrder order;
     private long completed;
-    private int cachedEpoch = -1;
-    private int[] cachedOrder;
 
     /**
      * The outcome of one step.
@@ -71,6 +71,8 @@ public final class Trainer {
         this.model = model;
         this.config = config;
         this.data = data;
+        this.order = new BatchOrder(data.size(), config.batchSize(),
+                epoch -> mix(config.seed() ^ 0x5DEECE66DL, epoch));
         this.schedule = NoiseSchedule.of(config.betaSchedule(), config.trainTimesteps());
         this.optimizer = Adam.adamW(model.parameters(), config.learningRate(), config.weightDecay());
         this.ema = new Ema(model, config.emaDecay());
@@ -133,7 +135,7 @@ public final class Trainer {
         long s = completed + 1;
         Rng rng = new Rng(mix(config.seed(), s));
         Dropout.drawMasksFrom(model, new Rng(mix(config.seed() ^ DROPOUT_SALT, s)));
-        TrainingData.Batch batch = data.batch(batchIndices(completed));
+        TrainingData.Batch batch = data.batch(order.batch(completed));
         int b = batch.labels().length;
         int[] t = schedule.randomTimesteps(rng, b);
         Tensor noise = Tensor.randn(rng, batch.images().shape().toArray());
@@ -170,36 +172,6 @@ public final class Trainer {
             }
         }
         return out;
-    }
-
-    /** Returns the dataset indices of the batch after {@code done} steps: epochs of seeded permutations. */
-    private int[] batchIndices(long done) {
-        int n = data.size();
-        int[] idx = new int[config.batchSize()];
-        for (int i = 0; i < idx.length; i++) {
-            long position = done * config.batchSize() + i;
-            idx[i] = epochOrder((int) (position / n))[(int) (position % n)];
-        }
-        return idx;
-    }
-
-    private int[] epochOrder(int epoch) {
-        if (epoch != cachedEpoch) {
-            int[] order = new int[data.size()];
-            for (int i = 0; i < order.length; i++) {
-                order[i] = i;
-            }
-            Rng rng = new Rng(mix(config.seed() ^ 0x5DEECE66DL, epoch));
-            for (int i = order.length - 1; i > 0; i--) {              // Fisher-Yates
-                int j = rng.nextInt(i + 1);
-                int tmp = order[i];
-                order[i] = order[j];
-                order[j] = tmp;
-            }
-            cachedOrder = order;
-            cachedEpoch = epoch;
-        }
-        return cachedOrder;
     }
 
     private static long mix(long seed, long step) {

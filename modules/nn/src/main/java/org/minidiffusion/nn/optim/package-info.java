@@ -1,5 +1,6 @@
 /**
- * Optimisers (SGD, Adam, AdamW), learning-rate schedules, gradient clipping and EMA weights.
+ * Optimisers (SGD, Adam, AdamW), learning-rate schedules, gradient clipping, EMA weights, and the
+ * order of the training batches ({@link org.minidiffusion.nn.optim.BatchOrder}).
  *
  * <p>Adam updates each parameter in place with one fused kernel
  * ({@link org.minidiffusion.core.api.Parameter#adamStep}), its moments and the EMA weights live in

@@ -19,6 +19,7 @@ import org.minidiffusion.diffusion.flow.TimestepDistribution;
 import org.minidiffusion.dit.SD3Transformer2DModel;
 import org.minidiffusion.dit.SD3Transformer2DModelConfig;
 import org.minidiffusion.nn.optim.Adam;
+import org.minidiffusion.nn.optim.BatchOrder;
 import org.minidiffusion.nn.optim.Ema;
 import org.minidiffusion.nn.optim.LearningRateSchedule;
 import org.minidiffusion.sd3.PromptEmbeddings;
@@ -93,9 +94,8 @@ public final class TextToImageTrainer {
     private final PromptDropout dropout;
     private final long clipFingerprint;
     private final long t5TokenizerFingerprint;
+    private final BatchOrder order;
     private long completed;
-    private long cachedEpoch = -1;
-    private int[] cachedOrder;
 
     /**
      * The outcome of one step.
@@ -164,6 +164,8 @@ public final class TextToImageTrainer {
         }
         this.config = config;
         this.data = data;
+        this.order = new BatchOrder(data.size(), config.batchSize(),
+                epoch -> mix(config.seed() ^ ORDER_SALT, epoch));
         TextToImageTrainConfig.T5 a = config.t5();
         this.t5 = new T5EncoderModel(t5Config(a), new Rng(mix(config.seed() ^ T5_INIT_SALT, 0)))
                 .initialiseForTraining(new Rng(mix(config.seed() ^ T5_INIT_SALT, 1)));
@@ -293,7 +295,7 @@ public final class TextToImageTrainer {
      */
     public StepResult step() {
         long s = completed + 1;
-        LatentDataset.Batch batch = data.draw(batchIndices(completed), new Rng(mix(config.seed() ^ CAPTION_SALT, s)),
+        LatentDataset.Batch batch = data.draw(order.batch(completed), new Rng(mix(config.seed() ^ CAPTION_SALT, s)),
                 new Rng(mix(config.seed() ^ LATENT_SALT, s)), dropout);
         Rng rng = new Rng(mix(config.seed(), s));
         Tensor x0 = batch.latents();                                                 // (B, C, h, w)
@@ -335,36 +337,6 @@ public final class TextToImageTrainer {
             out[i] = (float) (t[i] * TIMESTEP_SCALE);
         }
         return Tensor.of(out, t.length);
-    }
-
-    /** Returns the data indices of the batch after {@code done} steps: epochs of seeded permutations. */
-    int[] batchIndices(long done) {
-        int n = data.size();
-        int[] idx = new int[config.batchSize()];
-        for (int i = 0; i < idx.length; i++) {
-            long position = done * config.batchSize() + i;
-            idx[i] = epochOrder(position / n)[(int) (position % n)];
-        }
-        return idx;
-    }
-
-    private int[] epochOrder(long epoch) {
-        if (epoch != cachedEpoch) {
-            int[] order = new int[data.size()];
-            for (int i = 0; i < order.length; i++) {
-                order[i] = i;
-            }
-            Rng rng = new Rng(mix(config.seed() ^ ORDER_SALT, epoch));
-            for (int i = order.length - 1; i > 0; i--) {              // Fisher-Yates
-                int j = rng.nextInt(i + 1);
-                int tmp = order[i];
-                order[i] = order[j];
-                order[j] = tmp;
-            }
-            cachedOrder = order;
-            cachedEpoch = epoch;
-        }
-        return cachedOrder;
     }
 
     private static long mix(long seed, long step) {
@@ -606,7 +578,7 @@ public final class TextToImageTrainer {
      * @return the batch's captions, {@code ""} where dropped
      */
     List<String> captionsAt(long step) {
-        return data.draw(batchIndices(step - 1), new Rng(mix(config.seed() ^ CAPTION_SALT, step)),
+        return data.draw(order.batch(step - 1), new Rng(mix(config.seed() ^ CAPTION_SALT, step)),
                 new Rng(mix(config.seed() ^ LATENT_SALT, step)), dropout).captions();
     }
 }

@@ -14,6 +14,7 @@ import org.minidiffusion.core.api.Tensor;
 import org.minidiffusion.io.Json;
 import org.minidiffusion.nn.config.ConfigJson;
 import org.minidiffusion.nn.optim.Adam;
+import org.minidiffusion.nn.optim.BatchOrder;
 import org.minidiffusion.nn.optim.LearningRateSchedule;
 
 /**
@@ -49,9 +50,8 @@ public final class ClipTrainer {
     private final Adam decayed;
     private final Adam notDecayed;
     private final LearningRateSchedule lr;
+    private final BatchOrder order;
     private long completed;
-    private int cachedEpoch = -1;
-    private int[] cachedOrder;
 
     /**
      * The outcome of one step.
@@ -90,6 +90,8 @@ public final class ClipTrainer {
         this.model = model;
         this.config = config;
         this.data = data;
+        this.order = new BatchOrder(data.size(), config.batchSize(),
+                epoch -> new Rng(config.seed() ^ ORDER_SALT).nextLong() * 0x9E3779B97F4A7C15L + epoch);
         model.parameters().forEach((name, p) -> (p.shape().rank() >= 2 ? matrices : others).put(name, p));
         this.decayed = Adam.adamW(matrices, config.learningRate(), config.weightDecay());
         this.notDecayed = Adam.adam(others, config.learningRate());
@@ -120,7 +122,7 @@ public final class ClipTrainer {
      */
     public StepResult step() {
         long s = completed + 1;
-        int[] indices = batchIndices(completed);
+        int[] indices = order.batch(completed);
         int[][] ids = new int[indices.length][];
         for (int i = 0; i < indices.length; i++) {
             ids[i] = data.tokenIds(indices[i]);
@@ -180,36 +182,6 @@ public final class ClipTrainer {
             hits += groups[best] == groups[i] ? 1 : 0;
         }
         return hits / (double) logitsPerImage.size(0);
-    }
-
-    /** Returns the pair indices of the batch after {@code done} steps: epochs of seeded permutations. */
-    private int[] batchIndices(long done) {
-        int n = data.size();
-        int[] idx = new int[config.batchSize()];
-        for (int i = 0; i < idx.length; i++) {
-            long position = done * config.batchSize() + i;
-            idx[i] = epochOrder((int) (position / n))[(int) (position % n)];
-        }
-        return idx;
-    }
-
-    private int[] epochOrder(int epoch) {
-        if (epoch != cachedEpoch) {
-            int[] order = new int[data.size()];
-            for (int i = 0; i < order.length; i++) {
-                order[i] = i;
-            }
-            Rng rng = new Rng(new Rng(config.seed() ^ ORDER_SALT).nextLong() * 0x9E3779B97F4A7C15L + epoch);
-            for (int i = order.length - 1; i > 0; i--) {              // Fisher-Yates
-                int j = rng.nextInt(i + 1);
-                int tmp = order[i];
-                order[i] = order[j];
-                order[j] = tmp;
-            }
-            cachedOrder = order;
-            cachedEpoch = epoch;
-        }
-        return cachedOrder;
     }
 
     /**
