@@ -198,65 +198,26 @@ public final class Demos {
                     }
                 }
             }
-            case "train" -> {
-                TrainCommand.Settings settings = TrainCommand.parse(o);
-                try (Backends.Scope scope = useBackend(o, out)) {
-                    TrainCommand.run(settings, out);
-                }
-            }
-            case "train-vae" -> {
-                VaeTrainCommand.Settings settings = VaeTrainCommand.parse(o);
-                try (Backends.Scope scope = useBackend(o, out)) {
-                    VaeTrainCommand.run(settings, out);
-                }
-            }
-            case "generate" -> {
-                GenerateCommand.Settings settings = GenerateCommand.parse(o);
-                try (Backends.Scope scope = useBackend(o, out)) {
-                    GenerateCommand.run(settings, out);
-                }
-            }
-            case "classifier-train" -> {
-                ClassifierCommand.Settings settings = ClassifierCommand.parse(o);
-                try (Backends.Scope scope = useBackend(o, out)) {
-                    ClassifierCommand.run(settings, out);
-                }
-            }
+            case "train" -> onBackend(o, out, TrainCommand.parse(o), s -> TrainCommand.run(s, out));
+            case "train-vae" -> onBackend(o, out, VaeTrainCommand.parse(o), s -> VaeTrainCommand.run(s, out));
+            case "generate" -> onBackend(o, out, GenerateCommand.parse(o), s -> GenerateCommand.run(s, out));
+            case "classifier-train" -> onBackend(o, out, ClassifierCommand.parse(o),
+                    s -> ClassifierCommand.run(s, out));
             case "evaluate" -> {
                 GenerateCommand.Settings settings = GenerateCommand.parse(o);
                 Path classifier = o.has("classifier") ? o.path("classifier", null)
                         : ShippedModels.resolve(EvaluateCommand.SHIPPED_CLASSIFIER, "--classifier");
-                try (Backends.Scope scope = useBackend(o, out)) {
-                    EvaluateCommand.run(settings, o.has("out"), classifier, out);
-                }
+                onBackend(o, out, settings, s -> EvaluateCommand.run(s, o.has("out"), classifier, out));
             }
             case "tokenize" -> TokenizeCommand.run(in, out);
             case "captions" -> CaptionsCommand.run(o, out);
             case "train-tokenizer" -> TrainTokenizerCommand.run(o, out);
-            case "train-clip" -> {
-                ClipTrainCommand.Settings settings = ClipTrainCommand.parse(o);
-                try (Backends.Scope scope = useBackend(o, out)) {
-                    ClipTrainCommand.run(settings, out);
-                }
-            }
-            case "train-t2i" -> {
-                TextToImageTrainCommand.Settings settings = TextToImageTrainCommand.parse(o);
-                try (Backends.Scope scope = useBackend(o, out)) {
-                    TextToImageTrainCommand.run(settings, out);
-                }
-            }
-            case "txt2img" -> {
-                TextToImageCommand.Settings settings = TextToImageCommand.parse(in);
-                try (Backends.Scope scope = useBackend(o, out)) {
-                    TextToImageCommand.run(settings, out, err);
-                }
-            }
-            case "evaluate-prompts" -> {
-                EvaluatePromptsCommand.Settings settings = EvaluatePromptsCommand.parse(in);
-                try (Backends.Scope scope = useBackend(o, out)) {
-                    EvaluatePromptsCommand.run(settings, out, err);
-                }
-            }
+            case "train-clip" -> onBackend(o, out, ClipTrainCommand.parse(o), s -> ClipTrainCommand.run(s, out));
+            case "train-t2i" -> onBackend(o, out, TextToImageTrainCommand.parse(o),
+                    s -> TextToImageTrainCommand.run(s, out));
+            case "txt2img" -> onBackend(o, out, TextToImageCommand.parse(in), s -> TextToImageCommand.run(s, out, err));
+            case "evaluate-prompts" -> onBackend(o, out, EvaluatePromptsCommand.parse(in),
+                    s -> EvaluatePromptsCommand.run(s, out, err));
             default -> throw new IllegalStateException("the command '" + in.command() + "' has no action");
         }
     }
@@ -280,6 +241,21 @@ public final class Demos {
             return "file already exists: " + e.getMessage();
         }
         return e.getMessage() != null ? e.getMessage() : e.toString();
+    }
+
+    /** What a command does once its settings are read. */
+    private interface Work<S> {
+        void run(S settings) throws IOException;
+    }
+
+    /**
+     * Runs a command's work on its backend ({@link #useBackend}), after its settings were read, so
+     * that a bad command line is reported before any backend is looked for.
+     */
+    private static <S> void onBackend(Options o, PrintStream out, S settings, Work<S> work) throws IOException {
+        try (Backends.Scope scope = useBackend(o, out)) {
+            work.run(settings);
+        }
     }
 
     /**
