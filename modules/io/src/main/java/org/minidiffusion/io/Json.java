@@ -1,5 +1,8 @@
 package org.minidiffusion.io;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -98,6 +101,18 @@ public final class Json {
         StringBuilder b = new StringBuilder();
         write(b, value);
         return b.toString();
+    }
+
+    /**
+     * Writes a value as a JSON file, one line of {@link #write} and a newline, in UTF-8 and
+     * atomically ({@link AtomicFiles}), as a {@code config.json} is written.
+     *
+     * @param file  the file; its directory must exist
+     * @param value what {@link #write} takes
+     * @throws IOException if writing fails
+     */
+    public static void writeFile(Path file, Object value) throws IOException {
+        AtomicFiles.write(file, (write(value) + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     private static void write(StringBuilder b, Object value) {

@@ -5,9 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class JsonTests {
     @Test
@@ -42,5 +48,19 @@ class JsonTests {
         String quoted = Json.quote(s);
         assertTrue(quoted.contains("\\u0007"), quoted);
         assertEquals(s, Json.parse(quoted));
+    }
+
+    @Test
+    void writeFileWritesOneLineOfUtf8AndReplacesAnOldFile(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("config.json");
+        Files.writeString(file, "old contents, longer than the new ones");
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("name", "naïve");
+        json.put("layers", 2);
+        Json.writeFile(file, json);
+        assertEquals("{\"name\": \"na\u00efve\", \"layers\": 2}\n", Files.readString(file, StandardCharsets.UTF_8));
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(file), files.toList(), "no temporary file is left");
+        }
     }
 }

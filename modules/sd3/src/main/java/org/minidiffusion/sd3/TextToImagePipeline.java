@@ -214,7 +214,7 @@ public final class TextToImagePipeline {
 
     private static void writeJson(Path file, Map<String, Object> json) throws IOException {
         Files.createDirectories(file.getParent());
-        AtomicFiles.write(file, (Json.write(json) + "\n").getBytes(StandardCharsets.UTF_8));
+        Json.writeFile(file, json);
     }
 
     /**

@@ -1,7 +1,6 @@
 package org.minidiffusion.transformer.clip;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -9,7 +8,6 @@ import org.minidiffusion.core.api.AbstractLayer;
 import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.ShapeException;
 import org.minidiffusion.core.api.Tensor;
-import org.minidiffusion.io.AtomicFiles;
 import org.minidiffusion.io.Json;
 import org.minidiffusion.io.Safetensors;
 import org.minidiffusion.io.SafetensorsFile;
@@ -98,7 +96,7 @@ public final class ClipImageEncoder extends AbstractLayer {
     public void save(Path dir) throws IOException {
         Files.createDirectories(dir);
         Safetensors.write(dir.resolve("model.safetensors"), stateDict());
-        AtomicFiles.write(dir.resolve("config.json"), (Json.write(config.toJson()) + "\n").getBytes(StandardCharsets.UTF_8));
+        Json.writeFile(dir.resolve("config.json"), config.toJson());
     }
 
     /**

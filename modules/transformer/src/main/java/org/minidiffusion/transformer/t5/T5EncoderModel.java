@@ -1,7 +1,6 @@
 package org.minidiffusion.transformer.t5;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -12,7 +11,6 @@ import org.minidiffusion.core.api.Parameter;
 import org.minidiffusion.core.api.Rng;
 import org.minidiffusion.core.api.ShapeException;
 import org.minidiffusion.core.api.Tensor;
-import org.minidiffusion.io.AtomicFiles;
 import org.minidiffusion.io.Json;
 import org.minidiffusion.io.Safetensors;
 import org.minidiffusion.io.SafetensorsFile;
@@ -99,7 +97,7 @@ public final class T5EncoderModel extends AbstractLayer {
         Map<String, Object> json = config.toJson();
         json.putAll(extraConfig);
         Safetensors.write(dir.resolve("model.safetensors"), stateDict(), Map.of("format", "pt"));
-        AtomicFiles.write(dir.resolve("config.json"), (Json.write(json) + "\n").getBytes(StandardCharsets.UTF_8));
+        Json.writeFile(dir.resolve("config.json"), json);
     }
 
     /**
