@@ -555,13 +555,14 @@ def main():
     if args.main_only:
         command += " --main-only"
     notes = Notes()
+    measured = (f"Measured {datetime.date.today()} by `{command}` on {cpu_model()}, "
+                f"{os.cpu_count()} cores; {jdk}; PyTorch {torch.__version__} with {torch.get_num_threads()} threads. "
+                "Backends: " + ", ".join(java) + ".")
     if args.main_only:
         lines = [
             "# Benchmark: mini-diffusion against PyTorch, main rows",
             "",
-            f"Measured {datetime.date.today()} by `{command}` on {cpu_model()}, "
-            f"{os.cpu_count()} cores; {jdk}; PyTorch {torch.__version__} with {torch.get_num_threads()} threads. "
-            "Backends: " + ", ".join(java) + ".",
+            measured,
             "",
             *main_table(torch_results, java, notes),
             "",
@@ -579,9 +580,7 @@ def main():
     lines = [
         "# Benchmark: mini-diffusion against PyTorch",
         "",
-        f"Measured {datetime.date.today()} by `{command}` on {cpu_model()}, "
-        f"{os.cpu_count()} cores; {jdk}; PyTorch {torch.__version__} with {torch.get_num_threads()} threads. "
-        "Backends: " + ", ".join(java) + ".",
+        measured,
         "",
         *main_table(torch_results, java, notes),
         "",
