@@ -3,13 +3,11 @@ package org.minidiffusion.demos;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -18,7 +16,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.spi.ToolProvider;
@@ -46,15 +43,6 @@ class LauncherScriptTests {
 
     /** The copy of the repository's root: the script, the jars, the models; made once. */
     private static Path clone;
-
-    /** The outcome of the script. */
-    private record Run(List<String> command, int exitCode, String out, String err) {
-        @Override
-        public String toString() {
-            return "command: " + String.join(" ", command) + "\nexit code: " + exitCode
-                    + "\n--- stdout ---\n" + out + "--- stderr ---\n" + err;
-        }
-    }
 
     @BeforeAll
     static void aBuiltCloneWithoutSources(@TempDir Path dir) throws IOException {
@@ -87,7 +75,7 @@ class LauncherScriptTests {
         Path work = Files.createDirectories(tmp.resolve("elsewhere/work"));
         Path link = Files.createSymbolicLink(Files.createDirectories(tmp.resolve("elsewhere/bin")).resolve("md"),
                 clone.resolve("minidiffusion"));
-        Run run;
+        ChildProcess run;
         try {
             run = launch(List.of(link.toString(), "generate", "--count", "2", "--steps", "1"), work, Map.of());
         } finally {
@@ -109,7 +97,7 @@ class LauncherScriptTests {
         Path config = tmp.resolve("debug.properties");
         Files.writeString(config, String.join("\n", "handlers=java.util.logging.ConsoleHandler",
                 "java.util.logging.ConsoleHandler.level=FINE", "org.minidiffusion.core.level=FINE", ""));
-        Run run = launch(List.of(clone.resolve("minidiffusion").toString(), "backends"), tmp,
+        ChildProcess run = launch(List.of(clone.resolve("minidiffusion").toString(), "backends"), tmp,
                 Map.of("MINIDIFFUSION_JAVA_OPTS", "-Djava.util.logging.config.file=" + config));
         assertEquals(0, run.exitCode(), run.toString());
         List<String> err = run.err().lines().filter(l -> !l.equals(INCUBATOR_WARNING)).toList();
@@ -126,13 +114,13 @@ class LauncherScriptTests {
             Files.createDirectories(source.getParent());
             Files.writeString(source, "class A {}\n");
             Files.setLastModifiedTime(stamp(), FileTime.from(Instant.now().minusSeconds(3600)));
-            Run stale = launch(List.of(clone.resolve("minidiffusion").toString(), "help"), tmp, Map.of());
+            ChildProcess stale = launch(List.of(clone.resolve("minidiffusion").toString(), "help"), tmp, Map.of());
             assertEquals(1, stale.exitCode(), stale.toString());
             assertTrue(stale.err().startsWith("minidiffusion: no build in ") && stale.err().contains("no pom.xml"),
                     stale.toString());
             assertFalse(stale.err().contains("building"), stale.toString());
 
-            Run asIs = launch(List.of(clone.resolve("minidiffusion").toString(), "help"), tmp,
+            ChildProcess asIs = launch(List.of(clone.resolve("minidiffusion").toString(), "help"), tmp,
                     Map.of("MINIDIFFUSION_NO_BUILD", "1"));
             assertEquals(0, asIs.exitCode(), asIs.toString());
             assertTrue(asIs.out().startsWith("Usage: minidiffusion "), asIs.toString());
@@ -181,26 +169,12 @@ class LauncherScriptTests {
         }
     }
 
-    private Run launch(List<String> command, Path workingDir, Map<String, String> environment)
+    private ChildProcess launch(List<String> command, Path workingDir, Map<String, String> environment)
             throws IOException, InterruptedException {
-        Path out = Files.createTempFile(tmp, "stdout", ".txt");
-        Path err = Files.createTempFile(tmp, "stderr", ".txt");
-        ProcessBuilder builder = new ProcessBuilder(command).directory(workingDir.toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile());
-        Map<String, String> env = builder.environment();
-        env.keySet().removeIf(k -> k.startsWith("MINIDIFFUSION_"));
-        env.put("JAVA_HOME", System.getProperty("java.home"));
-        env.putAll(environment);
-        Process process = builder.start();
-        boolean exited = process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        if (!exited) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-        Run run = new Run(command, exited ? process.exitValue() : -1, Files.readString(out, StandardCharsets.UTF_8),
-                Files.readString(err, StandardCharsets.UTF_8));
-        if (!exited) {
-            fail("the launcher did not exit within " + TIMEOUT_SECONDS + " s\n" + run);
-        }
-        return run;
+        return ChildProcess.run(command, workingDir, env -> {
+            env.keySet().removeIf(k -> k.startsWith("MINIDIFFUSION_"));
+            env.put("JAVA_HOME", System.getProperty("java.home"));
+            env.putAll(environment);
+        }, tmp, TIMEOUT_SECONDS, "the launcher");
     }
 }

@@ -7,14 +7,12 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,20 +39,6 @@ class ModulePathLaunchTests {
     @TempDir
     Path tmp;
 
-    /** The outcome of a child JVM. */
-    private record Run(List<String> command, int exitCode, String out, String err) {
-        @Override
-        public String toString() {
-            return "command: " + String.join(" ", command) + "\nexit code: " + exitCode
-                    + "\n--- stdout ---\n" + out + "--- stderr ---\n" + err;
-        }
-
-        void assertNoStackTrace() {
-            assertFalse(err.contains("\tat ") || err.contains("Exception in thread"),
-                    "stderr must not hold a stack trace\n" + this);
-        }
-    }
-
     @BeforeAll
     static void locateModules() {
         TestModules modules = TestModules.find();
@@ -68,14 +52,14 @@ class ModulePathLaunchTests {
 
     @Test
     void onlyTheScalarBackend() throws Exception {
-        Run run = launchModules(List.of(scalar), List.of(), QUICK_MLP);
+        ChildProcess run = launchModules(List.of(scalar), List.of(), QUICK_MLP);
         assertTrained(run);
         assertUsing(run, "scalar", "the only backend found");
     }
 
     @Test
     void onlyTheParallelBackend() throws Exception {
-        Run run = launchModules(List.of(parallel), List.of(), QUICK_MLP);
+        ChildProcess run = launchModules(List.of(parallel), List.of(), QUICK_MLP);
         assertTrained(run);
         assertUsing(run, "parallel", "the only backend found");
         assertEquals(1, run.out().lines().filter(l -> l.startsWith("using ")).count(), run.toString());
@@ -84,7 +68,7 @@ class ModulePathLaunchTests {
 
     @Test
     void bothBackendsPreferTheHigherPriority() throws Exception {
-        Run run = launchModules(List.of(scalar, parallel), List.of(), QUICK_MLP);
+        ChildProcess run = launchModules(List.of(scalar, parallel), List.of(), QUICK_MLP);
         assertTrained(run);
         assertUsing(run, "parallel", "highest priority (100)");
         assertTrue(run.out().contains("backends found: scalar (priority 10), parallel (priority 100)")
@@ -93,14 +77,14 @@ class ModulePathLaunchTests {
 
     @Test
     void theSystemPropertyChoosesTheOtherBackend() throws Exception {
-        Run run = launchModules(List.of(scalar, parallel), List.of("-D" + Backends.PROPERTY + "=scalar"), QUICK_MLP);
+        ChildProcess run = launchModules(List.of(scalar, parallel), List.of("-D" + Backends.PROPERTY + "=scalar"), QUICK_MLP);
         assertTrained(run);
         assertUsing(run, "scalar", "chosen by system property " + Backends.PROPERTY + "=scalar");
     }
 
     @Test
     void theEnvironmentVariableChoosesTheOtherBackend() throws Exception {
-        Run run = launch(modulePathCommand(List.of(scalar, parallel), List.of(), QUICK_MLP),
+        ChildProcess run = launch(modulePathCommand(List.of(scalar, parallel), List.of(), QUICK_MLP),
                 Map.of(Backends.ENV, "scalar"));
         assertTrained(run);
         assertUsing(run, "scalar", "chosen by environment variable " + Backends.ENV + "=scalar");
@@ -108,7 +92,7 @@ class ModulePathLaunchTests {
 
     @Test
     void noBackendIsAClearErrorWithoutAStackTrace() throws Exception {
-        Run run = launchModules(List.of(), List.of(), QUICK_MLP);
+        ChildProcess run = launchModules(List.of(), List.of(), QUICK_MLP);
         assertEquals(1, run.exitCode(), run.toString());
         assertTrue(run.err().contains("error: no mini-diffusion backend found"), run.toString());
         assertTrue(run.err().contains("org.minidiffusion.backend.scalar"), "names a module to add\n" + run);
@@ -119,7 +103,7 @@ class ModulePathLaunchTests {
 
     @Test
     void anUnknownIdIsAClearErrorListingTheAvailableIds() throws Exception {
-        Run run = launchModules(List.of(scalar, parallel), List.of("-D" + Backends.PROPERTY + "=nope"), QUICK_MLP);
+        ChildProcess run = launchModules(List.of(scalar, parallel), List.of("-D" + Backends.PROPERTY + "=nope"), QUICK_MLP);
         assertEquals(1, run.exitCode(), run.toString());
         String error = run.err().lines().filter(l -> l.startsWith("error: ")).findFirst().orElse("");
         assertTrue(error.contains("'nope'"), run.toString());
@@ -130,7 +114,7 @@ class ModulePathLaunchTests {
 
     @Test
     void aBadOptionIsAUsageErrorWithoutAStackTrace() throws Exception {
-        Run run = launchModules(List.of(scalar), List.of(), "mlp", "--steps", "-3");
+        ChildProcess run = launchModules(List.of(scalar), List.of(), "mlp", "--steps", "-3");
         assertEquals(2, run.exitCode(), run.toString());
         assertTrue(run.err().startsWith("error: --steps of 'mlp' needs an integer"), run.toString());
         assertEquals(1, run.err().lines().count(), "one line\n" + run);
@@ -139,7 +123,7 @@ class ModulePathLaunchTests {
 
     @Test
     void theBenchmarkTimesEveryBackend() throws Exception {
-        Run run = launchModules(List.of(scalar, parallel), List.of(), "bench", "--size", "64", "--iters", "2");
+        ChildProcess run = launchModules(List.of(scalar, parallel), List.of(), "bench", "--size", "64", "--iters", "2");
         assertEquals(0, run.exitCode(), run.toString());
         assertTrue(run.out().lines().anyMatch(l -> l.startsWith("scalar ") && l.contains("GFLOP/s")), run.toString());
         assertTrue(run.out().lines().anyMatch(l -> l.startsWith("parallel ") && l.contains("GFLOP/s")), run.toString());
@@ -152,7 +136,7 @@ class ModulePathLaunchTests {
         classPath.add(scalar);
         List<String> command = new ArrayList<>(List.of(java(), "-cp", join(classPath), Demos.class.getName()));
         command.addAll(Arrays.asList(QUICK_MLP));
-        Run run = launch(command, Map.of());
+        ChildProcess run = launch(command, Map.of());
         assertTrained(run);
         assertUsing(run, "scalar", "the only backend found");
         assertTrue(run.out().contains("class path"), "the provider was loaded from the class path\n" + run);
@@ -161,7 +145,7 @@ class ModulePathLaunchTests {
     @Test
     void generateWithAMissingModelIsAClearErrorWithoutAStackTrace() throws Exception {
         Path missing = tmp.resolve("missing.safetensors");
-        Run run = launchModules(List.of(parallel), List.of(), "generate", "--model", missing.toString());
+        ChildProcess run = launchModules(List.of(parallel), List.of(), "generate", "--model", missing.toString());
         assertEquals(1, run.exitCode(), run.toString());
         assertTrue(run.err().contains("error: no model file " + missing), run.toString());
         run.assertNoStackTrace();
@@ -171,7 +155,7 @@ class ModulePathLaunchTests {
     void runningOutOfHeapIsAClearErrorWithoutAStackTrace() throws Exception {
         Path model = tmp.resolve("micro.safetensors");
         DemoRun.writeMicroModel(model, 1);
-        Run run = launchModules(List.of(parallel), List.of("-Xmx24m"), "generate", "--model", model.toString(),
+        ChildProcess run = launchModules(List.of(parallel), List.of("-Xmx24m"), "generate", "--model", model.toString(),
                 "--count", "100000", "--steps", "1", "--out", tmp.resolve("grid.png").toString());
         assertEquals(1, run.exitCode(), run.toString());
         assertTrue(run.err().contains("error: generate ran out of Java heap (the maximum is "), run.toString());
@@ -184,7 +168,7 @@ class ModulePathLaunchTests {
         Path model = tmp.resolve("micro.safetensors");
         DemoRun.writeMicroModel(model, 1);
         Path png = tmp.resolve("grid.png");
-        Run run = launchModules(List.of(parallel), List.of(), "generate", "--model", model.toString(), "--count", "2",
+        ChildProcess run = launchModules(List.of(parallel), List.of(), "generate", "--model", model.toString(), "--count", "2",
                 "--steps", "1", "--out", png.toString(), "--backend", "parallel");
         assertEquals(0, run.exitCode(), run.toString());
         assertTrue(Files.size(png) > 0, run.toString());
@@ -193,20 +177,20 @@ class ModulePathLaunchTests {
 
     // ------------------------------------------------------------------ helpers
 
-    private static void assertTrained(Run run) {
+    private static void assertTrained(ChildProcess run) {
         assertEquals(0, run.exitCode(), run.toString());
         assertTrue(run.out().contains("step    3  loss "), run.toString());
         assertTrue(run.out().contains("training accuracy "), run.toString());
     }
 
-    private static void assertUsing(Run run, String id, String reason) {
+    private static void assertUsing(ChildProcess run, String id, String reason) {
         String using = run.out().lines().filter(l -> l.startsWith("using backend '")).findFirst()
                 .orElseGet(() -> fail("no 'using backend' line\n" + run));
         assertTrue(using.startsWith("using backend '" + id + "' ("), run.toString());
         assertTrue(using.contains(reason), "expected the reason '" + reason + "'\n" + run);
     }
 
-    private Run launchModules(List<Path> backends, List<String> jvmOptions, String... args)
+    private ChildProcess launchModules(List<Path> backends, List<String> jvmOptions, String... args)
             throws IOException, InterruptedException {
         return launch(modulePathCommand(backends, jvmOptions, args), Map.of());
     }
@@ -222,26 +206,12 @@ class ModulePathLaunchTests {
         return command;
     }
 
-    private Run launch(List<String> command, Map<String, String> environment)
+    private ChildProcess launch(List<String> command, Map<String, String> environment)
             throws IOException, InterruptedException {
-        Path out = Files.createTempFile(tmp, "stdout", ".txt");
-        Path err = Files.createTempFile(tmp, "stderr", ".txt");
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .redirectOutput(out.toFile())
-                .redirectError(err.toFile());
-        builder.environment().remove(Backends.ENV);
-        builder.environment().putAll(environment);
-        Process process = builder.start();
-        boolean exited = process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        if (!exited) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-        Run run = new Run(command, exited ? process.exitValue() : -1, Files.readString(out, StandardCharsets.UTF_8),
-                Files.readString(err, StandardCharsets.UTF_8));
-        if (!exited) {
-            fail("the child JVM did not exit within " + TIMEOUT_SECONDS + " s\n" + run);
-        }
-        return run;
+        return ChildProcess.run(command, null, env -> {
+            env.remove(Backends.ENV);
+            env.putAll(environment);
+        }, tmp, TIMEOUT_SECONDS, "the child JVM");
     }
 
     private static String java() {
